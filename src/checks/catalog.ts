@@ -1,0 +1,36 @@
+/**
+ * Every check the tool can report, with a stable ID. README "Checks" has a section per ID (same
+ * anchor, lower-case) saying what it means and how to fix it; a test keeps the two in step.
+ */
+export const CHECKS = {
+  'K8S-REACHABLE': 'The API server answers and accepts the credentials',
+  'K8S-VERSION': 'The Kubernetes version is supported',
+  'K8S-PERMISSIONS': 'The user may do everything the command needs (SelfSubjectAccessReview)',
+  'K8S-SAME-CLUSTER': 'No cluster is named twice under different contexts',
+  'CERT-MANAGER': 'cert-manager is installed, or will be',
+  'OPERATOR-EXISTING': 'An existing operator install has a compatible mode and version',
+  'POD-CIDR-OVERLAP': 'Pod CIDRs of different clusters do not overlap',
+  'ROUTABILITY': 'Pod IPs are routable between every pair of clusters',
+  'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
+  'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
+  'OPERATOR-READY': 'The operator Deployments are available',
+} as const;
+
+export type CheckId = keyof typeof CHECKS;
+export type CheckStatus = 'pass' | 'warn' | 'fail';
+
+export interface Check {
+  id: CheckId;
+  /** The check's title (the catalogue's text). */
+  name: string;
+  context?: string;
+  status: CheckStatus;
+  message: string;
+  hint?: string;
+}
+
+export function check(id: CheckId, status: CheckStatus, message: string, extra: { context?: string; hint?: string } = {}): Check {
+  return { id, name: CHECKS[id], status, message, ...extra };
+}
+
+export const failed = (checks: Check[]) => checks.filter((c) => c.status === 'fail');

@@ -1,0 +1,21 @@
+import type { Check } from '../checks/catalog.js';
+import type { ClusterReport, RegistrationReport } from '../report/model.js';
+
+/**
+ * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops
+ * half-way (a failed check, a timeout) still reports everything it had found.
+ */
+export interface FlowResult {
+  command: string;
+  clusters: ClusterReport[];
+  registrations: RegistrationReport[];
+  checks: Check[];
+  summary: string;
+  dryRun: boolean;
+  ok: boolean;
+  /** The exit code when the flow ends without error but not ok (default: notReady). */
+  failExit?: 'notReady' | 'unreachable' | 'checksFailed';
+}
+
+export const newFlowResult = (command: string): FlowResult =>
+  ({ command, clusters: [], registrations: [], checks: [], summary: '', dryRun: false, ok: false });

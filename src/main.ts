@@ -1,0 +1,72 @@
+import { CliError, describe, ExitCode, isCliError } from './errors.js';
+import { toCliError } from './kube/client.js';
+import type { FlowResult } from './flows/result.js';
+import { newFlowResult } from './flows/result.js';
+import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
+import { renderReport, type OutputFormat } from './report/render.js';
+import { createReporter, type Reporter } from './ui/reporter.js';
+
+export interface Io {
+  stdout: NodeJS.WriteStream;
+  stderr: NodeJS.WriteStream;
+  stdin: NodeJS.ReadStream;
+  env: NodeJS.ProcessEnv;
+}
+
+export interface GlobalOptions { output: OutputFormat; quiet?: boolean; verbose?: boolean; input: boolean; yes?: boolean }
+
+/** Runs the CLI and returns the exit code; the only place errors become exit codes. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  const { buildProgram } = await import('./cli/program.js');
+  let exit: number = ExitCode.ok;
+  const program = buildProgram(io, (code) => { exit = code; });
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+  } catch (e) {
+    exit = handleTopLevelError(e, io);
+  }
+  return exit;
+}
+
+function handleTopLevelError(e: unknown, io: Io): number {
+  const ce = e as { code?: string; exitCode?: number; message?: string };
+  if (typeof ce.code === 'string' && ce.code.startsWith('commander.')) {
+    // commander has already printed its one-line message (with "Did you mean ...?" where it can).
+    if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help') return ExitCode.ok;
+    return ExitCode.usage;
+  }
+  io.stderr.write(`error: ${describe(e)}\n`);
+  return isCliError(e) ? ExitCode[e.exit] : ExitCode.internal;
+}
+
+/**
+ * Runs one flow with its reporter and renders its report: one document on stdout, progress on
+ * stderr, the exit code from the outcome. A flow that throws still reports what it found.
+ */
+export async function execute(command: string, g: GlobalOptions, io: Io,
+  flow: (ui: Reporter, out: FlowResult) => Promise<void>): Promise<number> {
+  const started = Date.now();
+  const ui = createReporter({ quiet: g.quiet, verbose: g.verbose, stream: io.stderr });
+  const out = newFlowResult(command);
+  let error: CliError | undefined;
+  try {
+    await flow(ui, out);
+  } catch (e) {
+    error = toCliError(e, command);
+    if (g.verbose && !isCliError(e) && e instanceof Error && e.stack) ui.verbose(e.stack);
+  }
+  const exitCode = error ? ExitCode[error.exit] : out.ok ? ExitCode.ok : ExitCode[out.failExit ?? 'notReady'];
+  const report: Report = {
+    schemaVersion: REPORT_SCHEMA_VERSION, command, ok: !error && out.ok, exitCode, dryRun: out.dryRun,
+    clusters: out.clusters, registrations: out.registrations, checks: out.checks, summary: out.summary,
+    ...(error ? { error: { message: error.message, hint: error.hint, exit: error.exit } } : {}),
+    elapsedMs: Date.now() - started,
+  };
+  if (g.output === 'text' && error && !out.clusters.length && !out.checks.length) {
+    // Nothing to show but the error: one line and its hint, on stderr.
+    io.stderr.write(`${ui.style.fail('error:')} ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
+  } else if (!(g.quiet && g.output === 'text' && !error)) {
+    io.stdout.write(renderReport(report, g.output, ui.style));
+  }
+  return exitCode;
+}

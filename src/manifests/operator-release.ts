@@ -1,0 +1,141 @@
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { CliError, usageError } from '../errors.js';
+import type { KubeObject } from '../kube/resources.js';
+import { cacheDir } from '../util/cache.js';
+import { readManifestFile } from './parse.js';
+
+export const DEFAULT_OPERATOR_VERSION = 'v1.32.5';
+export const DEFAULT_NAMESPACE = 'k8ssandra-operator';
+const RELEASE_NAMESPACE = 'k8ssandra-operator';
+export const OPERATOR_DEPLOYMENT = 'k8ssandra-operator';
+export const CONTROL_PLANE_ENV = 'K8SSANDRA_CONTROL_PLANE';
+
+export type Role = 'control-plane' | 'data-plane';
+
+export interface OperatorRelease {
+  version: string;
+  cassOperatorVersion?: string;
+  source: string;
+  /** Rendered objects per role, before namespace and mode are set for a cluster. */
+  byRole: Record<Role, KubeObject[]>;
+}
+
+export interface ReleaseSourceOptions {
+  manifests?: string;
+  operatorVersion?: string;
+  clusterScoped?: boolean;
+  /** Renders an official release when it is not cached; injectable so tests never touch the network. */
+  renderOfficial?: (variant: string, version: string) => Promise<string>;
+}
+
+const variantFile = (role: Role, clusterScoped: boolean) => `${role}${clusterScoped ? '-cluster-scope' : ''}.yaml`;
+
+/**
+ * Finds the release: --manifests (a rendered file, or a folder with control-plane.yaml and
+ * data-plane.yaml, as upstream's kustomize deployments render them), else the official release of
+ * the pinned version, rendered once with kubectl's kustomize and cached.
+ */
+export async function loadOperatorRelease(opts: ReleaseSourceOptions): Promise<OperatorRelease> {
+  const scoped = !!opts.clusterScoped;
+  let files: Record<Role, string>;
+  let source: string;
+  if (opts.manifests) {
+    const p = path.resolve(opts.manifests);
+    if (!existsSync(p)) throw usageError(`--manifests ${opts.manifests} does not exist`, 'pass a rendered release file or a folder holding control-plane.yaml and data-plane.yaml');
+    if (statSync(p).isDirectory()) {
+      files = { 'control-plane': path.join(p, variantFile('control-plane', scoped)), 'data-plane': path.join(p, variantFile('data-plane', scoped)) };
+      for (const f of Object.values(files)) {
+        if (!existsSync(f)) throw usageError(`--manifests folder ${opts.manifests} has no ${path.basename(f)}`, 'render both variants with kubectl kustomize (see README "Air-gapped installs")');
+      }
+    } else {
+      files = { 'control-plane': p, 'data-plane': p };
+    }
+    source = p;
+  } else {
+    const version = opts.operatorVersion ?? DEFAULT_OPERATOR_VERSION;
+    const dir = path.join(cacheDir(), 'k8ssandra-operator', version);
+    files = { 'control-plane': path.join(dir, variantFile('control-plane', scoped)), 'data-plane': path.join(dir, variantFile('data-plane', scoped)) };
+    for (const [role, f] of Object.entries(files) as [Role, string][]) {
+      if (existsSync(f)) continue;
+      const variant = `${role}${scoped ? '/cluster-scope' : ''}`;
+      const render = opts.renderOfficial ?? renderWithKustomize;
+      const text = await render(variant, version);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(f, text);
+    }
+    source = `k8ssandra-operator ${version} (cached in ${dir})`;
+  }
+  const byRole = { 'control-plane': readManifestFile(files['control-plane']), 'data-plane': readManifestFile(files['data-plane']) };
+  const version = operatorImageTag(byRole['control-plane']);
+  if (!version) {
+    throw usageError(`${source} is not a k8ssandra-operator release: no ${OPERATOR_DEPLOYMENT} Deployment with ${CONTROL_PLANE_ENV}`,
+      'pass the rendered k8ssandra-operator release (control-plane.yaml / data-plane.yaml)');
+  }
+  if (opts.operatorVersion && opts.manifests && opts.operatorVersion !== version) {
+    throw usageError(`--manifests holds operator ${version}, not ${opts.operatorVersion}`, 'drop --operator-version or pass the matching manifests');
+  }
+  return { version, cassOperatorVersion: imageTag(findDeployment(byRole['control-plane'], 'cass-operator-controller-manager')), source, byRole };
+}
+
+async function renderWithKustomize(variant: string, version: string): Promise<string> {
+  const url = `github.com/k8ssandra/k8ssandra-operator/config/deployments/${variant}?ref=${version}`;
+  const { execa } = await import('execa');
+  try {
+    const r = await execa('kubectl', ['kustomize', url], { timeout: 300_000 });
+    return r.stdout;
+  } catch (e) {
+    throw new CliError('usage', `could not render the official k8ssandra-operator ${version} release (${variant}) with kubectl kustomize`,
+      { cause: e, hint: 'without network access, pass --manifests with the rendered release (see README "Air-gapped installs")' });
+  }
+}
+
+function findDeployment(objs: KubeObject[], name: string): KubeObject | undefined {
+  return objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+}
+
+function imageTag(d: KubeObject | undefined): string | undefined {
+  const image: string | undefined = d?.spec?.template?.spec?.containers?.[0]?.image;
+  return image?.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined;
+}
+
+function operatorImageTag(objs: KubeObject[]): string | undefined {
+  const d = findDeployment(objs, OPERATOR_DEPLOYMENT);
+  const env: { name: string }[] = d?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  return env.some((e) => e.name === CONTROL_PLANE_ENV) ? imageTag(d) : undefined;
+}
+
+/**
+ * The objects for one cluster: the release moved into `namespace` and set to the role's mode.
+ * Only the places that name the release namespace are rewritten (metadata, RBAC subjects, webhook
+ * and conversion service references, cert-manager CA injection, certificate DNS names).
+ */
+export function renderForCluster(release: OperatorRelease, role: Role, namespace: string): KubeObject[] {
+  const objs = structuredClone(release.byRole[role]);
+  const moveNs = (ns: string | undefined) => (ns === RELEASE_NAMESPACE ? namespace : ns);
+  for (const o of objs) {
+    if (o.kind === 'Namespace' && o.metadata.name === RELEASE_NAMESPACE) o.metadata.name = namespace;
+    if (o.metadata.namespace) o.metadata.namespace = moveNs(o.metadata.namespace);
+    const inject = o.metadata.annotations?.['cert-manager.io/inject-ca-from'];
+    if (inject?.startsWith(RELEASE_NAMESPACE + '/')) o.metadata.annotations!['cert-manager.io/inject-ca-from'] = namespace + inject.slice(RELEASE_NAMESPACE.length);
+    for (const s of o.subjects ?? []) s.namespace = moveNs(s.namespace);
+    for (const w of o.webhooks ?? []) if (w.clientConfig?.service) w.clientConfig.service.namespace = moveNs(w.clientConfig.service.namespace);
+    const conv = o.spec?.conversion?.webhook?.clientConfig?.service;
+    if (conv) conv.namespace = moveNs(conv.namespace);
+    if (o.kind === 'Certificate' && Array.isArray(o.spec?.dnsNames)) {
+      o.spec.dnsNames = o.spec.dnsNames.map((n: string) => n.replace(`.${RELEASE_NAMESPACE}.svc`, `.${namespace}.svc`));
+    }
+    if (o.kind === 'Deployment' && o.metadata.name === OPERATOR_DEPLOYMENT) {
+      for (const c of o.spec.template.spec.containers) {
+        for (const e of c.env ?? []) if (e.name === CONTROL_PLANE_ENV) e.value = role === 'control-plane' ? 'true' : 'false';
+      }
+    }
+  }
+  return objs;
+}
+
+/** Apply order: namespaces and CRDs first (and waited for), then everything else. */
+export function splitForApply(objs: KubeObject[]): { first: KubeObject[]; rest: KubeObject[] } {
+  const first = objs.filter((o) => o.kind === 'Namespace' || o.kind === 'CustomResourceDefinition');
+  return { first, rest: objs.filter((o) => !first.includes(o)) };
+}

@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import { stringify } from 'yaml';
+import type { KubeObject } from '../kube/resources.js';
+import { loadTemplate } from './templates.js';
+
+export const CONTROL_PLANE_SA = 'k8ssandra-control-plane';
+export const CONTEXT_ANNOTATION = 'k8ssandra.io/context';
+
+/**
+ * A valid Kubernetes name for a context (EKS ARNs, GKE names with underscores): lower-case, [a-z0-9-],
+ * at most 63 characters. A name that had to change gets a short hash of the original, so that two
+ * contexts never map to one ClientConfig.
+ */
+export function clientConfigName(context: string): string {
+  const clean = context.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
+  if (clean === context && clean.length <= 63) return clean;
+  const hash = createHash('sha256').update(context).digest('hex').slice(0, 6);
+  return `${clean.slice(0, 56).replace(/-$/, '') || 'context'}-${hash}`;
+}
+
+export const kubeconfigSecretName = (context: string) => `${clientConfigName(context)}-kubeconfig`;
+
+/** The data plane's service account for the control plane and its binding to the operator's own role. */
+export function dataPlaneAccessObjects(namespace: string, clusterScoped: boolean): KubeObject[] {
+  const [sa, binding] = loadTemplate('data-plane-access.yaml') as [KubeObject, KubeObject];
+  sa.metadata.namespace = namespace;
+  binding.metadata.namespace = namespace;
+  binding.subjects[0].namespace = namespace;
+  if (clusterScoped) {
+    // The cluster-scoped release grants its operator a ClusterRole of the same name.
+    binding.kind = 'ClusterRoleBinding';
+    delete binding.metadata.namespace;
+    binding.roleRef.kind = 'ClusterRole';
+  }
+  return [sa, binding];
+}
+
+export interface KubeconfigInput { context: string; server: string; caData?: string; insecure?: boolean; token: string; namespace: string }
+
+/** The kubeconfig the control plane uses for one data plane: one context, named as the user's context. */
+export function renderKubeconfig(k: KubeconfigInput): string {
+  return stringify({
+    apiVersion: 'v1', kind: 'Config', 'current-context': k.context,
+    clusters: [{ name: k.context, cluster: { server: k.server,
+      ...(k.caData ? { 'certificate-authority-data': k.caData } : {}), ...(k.insecure ? { 'insecure-skip-tls-verify': true } : {}) } }],
+    users: [{ name: CONTROL_PLANE_SA, user: { token: k.token } }],
+    contexts: [{ name: k.context, context: { cluster: k.context, user: CONTROL_PLANE_SA, namespace: k.namespace } }],
+  });
+}
+
+/** The Secret (key `kubeconfig`) and the ClientConfig for one data plane, in the control plane's namespace. */
+export function registrationObjects(context: string, namespace: string, kubeconfig: string): { secret: KubeObject; clientConfig: KubeObject } {
+  const [secret, clientConfig] = loadTemplate('registration.yaml') as [KubeObject, KubeObject];
+  const annotations = { [CONTEXT_ANNOTATION]: context };
+  Object.assign(secret.metadata, { name: kubeconfigSecretName(context), namespace, annotations });
+  secret.data.kubeconfig = Buffer.from(kubeconfig).toString('base64');
+  Object.assign(clientConfig.metadata, { name: clientConfigName(context), namespace, annotations });
+  clientConfig.spec = { contextName: context, kubeConfigSecret: { name: kubeconfigSecretName(context) } };
+  return { secret, clientConfig };
+}
+
+/** The expiry in a service-account token (a JWT), read without verifying it; undefined when absent. */
+export function tokenExpiry(token: string): Date | undefined {
+  try {
+    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
+    return payload.exp ? new Date(payload.exp * 1000) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Parses durations such as 90m, 720h, 30d, 1y into seconds. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+)(s|m|h|d|y)$/.exec(text.trim());
+  if (!m) return undefined;
+  const unit = { s: 1, m: 60, h: 3600, d: 86400, y: 31_536_000 }[m[2] as 's' | 'm' | 'h' | 'd' | 'y'];
+  return Number(m[1]) * unit;
+}

@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import type { KubeObject } from '../kube/resources.js';
+
+const root = new URL('../../templates/', import.meta.url);
+
+/** The objects of a template file in templates/, fresh copies each call. */
+export function loadTemplate(name: string): KubeObject[] {
+  return parseAllDocuments(readFileSync(new URL(name, root), 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+}

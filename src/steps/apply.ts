@@ -1,0 +1,51 @@
+import pLimit from 'p-limit';
+import { ApiError, type KubeClient } from '../kube/client.js';
+import { applyObject, getObject, refOf, type ApplyAction, type KubeObject } from '../kube/resources.js';
+import { waitUntil } from '../util/wait.js';
+
+export interface AppliedObject { ref: string; action: ApplyAction }
+
+/** Applies objects in parallel (bounded, so one cluster never sees a burst); the order of results is the input's. */
+export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { dryRun?: boolean; force?: boolean }): Promise<AppliedObject[]> {
+  const limit = pLimit(8);
+  return Promise.all(objs.map((o) => limit(async () => {
+    try {
+      return { ref: refOf(o), action: (await applyObject(client, o, opts)).action };
+    } catch (e) {
+      // A dry run cannot validate objects whose namespace or CRD the same run would create first.
+      if (opts.dryRun && e instanceof ApiError && e.status === 404) return { ref: refOf(o), action: 'created' as const };
+      throw e;
+    }
+  })));
+}
+
+/** Waits for every CRD to be Established, so that objects of its kinds can be applied. */
+export async function waitCrdsEstablished(client: KubeClient, crds: KubeObject[], deadline: number): Promise<void> {
+  const pending = new Set(crds.filter((o) => o.kind === 'CustomResourceDefinition').map((o) => o.metadata.name));
+  await waitUntil(`CRDs to be established in ${client.context}`, async () => {
+    await Promise.all([...pending].map(async (name) => {
+      const crd = await getObject(client, { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', name });
+      if (crd?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) pending.delete(name);
+    }));
+    return pending.size ? undefined : true;
+  }, { deadline }, () => `${pending.size} not yet: ${[...pending].slice(0, 3).join(', ')}`);
+}
+
+/** A Deployment is available when its newest generation has rolled out and every replica is available. */
+export function deploymentAvailable(d: any): boolean {
+  const want = d.spec?.replicas ?? 1;
+  const s = d.status ?? {};
+  return (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 1) && (s.updatedReplicas ?? 0) >= want
+    && (s.availableReplicas ?? 0) >= want && !(s.unavailableReplicas > 0);
+}
+
+export async function waitDeploymentsAvailable(client: KubeClient, namespace: string, names: string[], deadline: number): Promise<void> {
+  const pending = new Set(names);
+  await waitUntil(`Deployments to be available in ${client.context}`, async () => {
+    await Promise.all([...pending].map(async (name) => {
+      const d = await getObject(client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
+      if (d && deploymentAvailable(d)) pending.delete(name);
+    }));
+    return pending.size ? undefined : true;
+  }, { deadline }, () => `not available yet: ${[...pending].join(', ')}`);
+}

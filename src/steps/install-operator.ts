@@ -1,0 +1,44 @@
+import type { CertManagerRelease } from '../manifests/cert-manager.js';
+import { renderForCluster, splitForApply, type OperatorRelease, type Role } from '../manifests/operator-release.js';
+import type { KubeObject } from '../kube/resources.js';
+import { applyAll, waitCrdsEstablished, waitDeploymentsAvailable, type AppliedObject } from './apply.js';
+import type { Cluster } from './connect.js';
+
+export interface InstallTarget { cluster: Cluster; role: Role; installCertManager: boolean }
+export interface InstallOptions { namespace: string; dryRun: boolean; force: boolean; deadline: number }
+
+/** The objects one cluster gets, in apply order: cert-manager (when missing), then the operator release. */
+export function planCluster(target: InstallTarget, release: OperatorRelease, certManager: CertManagerRelease | undefined, namespace: string) {
+  return {
+    certManager: target.installCertManager && certManager ? certManager.objects : [],
+    operator: renderForCluster(release, target.role, namespace),
+  };
+}
+
+const deploymentsIn = (objs: KubeObject[]) => objs.filter((o) => o.kind === 'Deployment');
+
+/** Installs into one cluster: each group's namespaces and CRDs first and waited for, then the rest. */
+export async function installCluster(target: InstallTarget, release: OperatorRelease, certManager: CertManagerRelease | undefined,
+  opts: InstallOptions, progress: (what: string) => void): Promise<AppliedObject[]> {
+  const { client } = target.cluster;
+  const plan = planCluster(target, release, certManager, opts.namespace);
+  const applied: AppliedObject[] = [];
+  const applyGroup = async (objs: KubeObject[]) => {
+    const { first, rest } = splitForApply(objs);
+    applied.push(...await applyAll(client, first, opts));
+    if (!opts.dryRun) await waitCrdsEstablished(client, first, opts.deadline);
+    applied.push(...await applyAll(client, rest, opts));
+  };
+  if (plan.certManager.length) {
+    progress('cert-manager');
+    await applyGroup(plan.certManager);
+    // cert-manager's webhook must serve before Issuers and Certificates of the operator can be admitted.
+    const cm = deploymentsIn(plan.certManager);
+    if (!opts.dryRun && cm.length) await waitDeploymentsAvailable(client, cm[0]!.metadata.namespace!, cm.map((d) => d.metadata.name), opts.deadline);
+  }
+  progress('operator');
+  await applyGroup(plan.operator);
+  return applied;
+}
+
+export const operatorDeployments = (release: OperatorRelease) => deploymentsIn(release.byRole['data-plane']).map((d) => d.metadata.name);

@@ -1,0 +1,215 @@
+import pLimit from 'p-limit';
+import semver from 'semver';
+import { check, type Check } from '../checks/catalog.js';
+import { ApiError, ConnectError, type KubeClient } from '../kube/client.js';
+import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
+import { cidrsOverlap } from '../util/cidr.js';
+import type { Cluster } from './connect.js';
+
+export const MIN_KUBERNETES = '1.25.0';
+export const NEWEST_TESTED_KUBERNETES = '1.34';
+
+export interface ExistingOperator { namespace: string; mode: Role; version?: string }
+
+/** What preflight learned about one cluster: plain data, so the verdicts below are pure functions. */
+export interface ClusterFacts {
+  context: string;
+  server: string;
+  reachable: boolean;
+  unreachableReason?: string;
+  version?: string;
+  clusterId?: string;
+  denied: string[];
+  certManager: boolean;
+  operators: ExistingOperator[] | 'unknown';
+  podCidrs: string[];
+  nodesWithoutCidr: number;
+}
+
+export interface Permission { verb: string; group: string; resource: string; namespaced: boolean; subresource?: string }
+
+/** What `install` writes: the permissions preflight asks SelfSubjectAccessReview about. */
+export function installPermissions(role: Role): Permission[] {
+  const cluster = (group: string, resource: string): Permission[] =>
+    ['create', 'patch'].map((verb) => ({ verb, group, resource, namespaced: false }));
+  const ns = (group: string, resource: string): Permission[] =>
+    ['create', 'patch'].map((verb) => ({ verb, group, resource, namespaced: true }));
+  return [
+    ...cluster('apiextensions.k8s.io', 'customresourcedefinitions'),
+    ...cluster('', 'namespaces'),
+    ...cluster('rbac.authorization.k8s.io', 'clusterroles'),
+    ...cluster('rbac.authorization.k8s.io', 'clusterrolebindings'),
+    ...cluster('admissionregistration.k8s.io', 'validatingwebhookconfigurations'),
+    ...cluster('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
+    ...ns('apps', 'deployments'), ...ns('', 'serviceaccounts'), ...ns('', 'secrets'), ...ns('', 'services'),
+    ...ns('', 'configmaps'), ...ns('rbac.authorization.k8s.io', 'roles'), ...ns('rbac.authorization.k8s.io', 'rolebindings'),
+    ...(role === 'control-plane'
+      ? ns('config.k8ssandra.io', 'clientconfigs')
+      : [{ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespaced: true }]),
+  ];
+}
+
+export async function selfAccessReview(client: KubeClient, p: Permission, namespace: string): Promise<boolean> {
+  const r = await client.request<{ status: { allowed: boolean } }>({
+    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
+      spec: { resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespaced ? namespace : undefined } } },
+  });
+  return r.status.allowed;
+}
+
+const describePermission = (p: Permission) =>
+  `${p.verb} ${p.resource}${p.subresource ? '/' + p.subresource : ''}${p.group ? '.' + p.group : ''}`;
+
+/** Reads everything preflight needs from one cluster; a cluster that cannot be reached yields `reachable: false`. */
+export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespace: string }): Promise<ClusterFacts> {
+  const { client } = cluster;
+  const facts: ClusterFacts = { context: cluster.ctx.name, server: cluster.ctx.server, reachable: false, denied: [], certManager: false, operators: 'unknown', podCidrs: [], nodesWithoutCidr: 0 };
+  try {
+    const v = await client.request<{ gitVersion: string }>({ path: '/version', retries: 1, timeoutMs: 10_000 });
+    facts.version = v.gitVersion;
+    // /version answers anyone; reading kube-system proves the credentials and identifies the cluster.
+    const ks = await client.request<{ metadata: { uid: string } }>({ path: '/api/v1/namespaces/kube-system' }).catch((e) => {
+      if (e instanceof ApiError && e.status === 403) return undefined;
+      throw e;
+    });
+    facts.clusterId = ks?.metadata.uid;
+    facts.reachable = true;
+  } catch (e) {
+    facts.unreachableReason = e instanceof ApiError && e.status === 401 ? 'credentials rejected (401 Unauthorized)'
+      : e instanceof ApiError ? `${e.status} ${e.message}` : e instanceof ConnectError ? e.message : String(e);
+    return facts;
+  }
+  const limit = pLimit(8);
+  const perms = installPermissions(opts.role);
+  const allowed = await Promise.all(perms.map((p) => limit(() => selfAccessReview(client, p, opts.namespace))));
+  facts.denied = perms.filter((_, i) => !allowed[i]).map(describePermission);
+  const [certManager, operators, nodes] = await Promise.all([
+    client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true, () => false),
+    findOperators(client).catch(() => 'unknown' as const),
+    client.request<{ items: { spec?: { podCIDR?: string; podCIDRs?: string[] } }[] }>({ path: '/api/v1/nodes' }).catch(() => ({ items: [] })),
+  ]);
+  facts.certManager = certManager;
+  facts.operators = operators;
+  for (const n of nodes.items) {
+    const cidrs = n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : []);
+    if (!cidrs.length) facts.nodesWithoutCidr++;
+    facts.podCidrs.push(...cidrs);
+  }
+  return facts;
+}
+
+/** Operator installs found in any namespace, with the mode their env says. */
+export async function findOperators(client: KubeClient): Promise<ExistingOperator[]> {
+  const list = await client.request<{ items: any[] }>({ path: '/apis/apps/v1/deployments', query: { labelSelector: `control-plane=${OPERATOR_DEPLOYMENT}` } });
+  return list.items.filter((d) => d.metadata.name === OPERATOR_DEPLOYMENT).map((d) => {
+    const c = d.spec.template.spec.containers[0];
+    const env = (c.env ?? []).find((e: { name: string }) => e.name === CONTROL_PLANE_ENV);
+    const image: string = c.image ?? '';
+    return { namespace: d.metadata.namespace, mode: env?.value === 'true' ? 'control-plane' : 'data-plane',
+      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined };
+  });
+}
+
+export interface PreflightPlan {
+  controlPlane: string;
+  namespace: string;
+  operatorVersion: string;
+  installCertManager: boolean;
+}
+
+/** The verdicts: one named check per finding, pass, warn or fail, each failure with a hint. */
+export function evaluatePreflight(all: ClusterFacts[], plan: PreflightPlan): Check[] {
+  const checks: Check[] = [];
+  for (const f of all) {
+    const context = f.context;
+    if (!f.reachable) {
+      checks.push(check('K8S-REACHABLE', 'fail', `cannot use context ${context}: ${f.unreachableReason}`, { context,
+        hint: 'check that the cluster is up, the server address is right and the credentials are current (kubectl get ns --context ' + context + ')' }));
+      continue;
+    }
+    checks.push(check('K8S-REACHABLE', 'pass', `${context} answers (${f.version})`, { context }));
+    const v = semver.coerce(f.version);
+    if (!v || semver.lt(v, MIN_KUBERNETES)) {
+      checks.push(check('K8S-VERSION', 'fail', `${context} runs Kubernetes ${f.version}; k8ssandra-operator needs ${MIN_KUBERNETES} or newer`, { context, hint: 'upgrade the cluster' }));
+    } else if (semver.gt(v, `${NEWEST_TESTED_KUBERNETES}.999`)) {
+      checks.push(check('K8S-VERSION', 'warn', `${context} runs Kubernetes ${f.version}, newer than the newest tested (${NEWEST_TESTED_KUBERNETES})`, { context }));
+    } else {
+      checks.push(check('K8S-VERSION', 'pass', `Kubernetes ${f.version}`, { context }));
+    }
+    checks.push(f.denied.length
+      ? check('K8S-PERMISSIONS', 'fail', `${context}: not allowed to ${f.denied.slice(0, 3).join(', ')}${f.denied.length > 3 ? ` and ${f.denied.length - 3} more` : ''}`,
+        { context, hint: 'run as a user with cluster-admin, or grant the permissions listed in README "Permissions"' })
+      : check('K8S-PERMISSIONS', 'pass', 'all permissions the install needs are granted', { context }));
+    checks.push(f.certManager
+      ? check('CERT-MANAGER', 'pass', 'cert-manager is installed', { context })
+      : plan.installCertManager
+        ? check('CERT-MANAGER', 'pass', 'cert-manager is missing and will be installed', { context })
+        : check('CERT-MANAGER', 'fail', `cert-manager is not installed in ${context}`, { context, hint: 'drop --skip-cert-manager to let k8ssandra install it' }));
+    checks.push(...existingOperatorChecks(f, plan));
+  }
+  checks.push(...sameClusterChecks(all), ...podCidrChecks(all));
+  return checks;
+}
+
+function existingOperatorChecks(f: ClusterFacts, plan: PreflightPlan): Check[] {
+  const context = f.context;
+  const role: Role = context === plan.controlPlane ? 'control-plane' : 'data-plane';
+  if (f.operators === 'unknown') return [check('OPERATOR-EXISTING', 'warn', `could not list Deployments in ${context} to find existing installs`, { context })];
+  if (!f.operators.length) return [check('OPERATOR-EXISTING', 'pass', 'no operator installed yet', { context })];
+  const out: Check[] = [];
+  for (const op of f.operators) {
+    if (op.namespace !== plan.namespace) {
+      out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs k8ssandra-operator in namespace ${op.namespace}`,
+        { context, hint: `use --namespace ${op.namespace}, or uninstall that copy first` }));
+    } else if (op.mode !== role) {
+      out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs the operator as ${op.mode}, not ${role}`,
+        { context, hint: op.mode === 'control-plane' ? `a second control plane is refused: use --control-plane ${context}, or uninstall it first` : 'uninstall it first (k8ssandra uninstall) or choose another --control-plane' }));
+    } else if (op.version && op.version !== plan.operatorVersion) {
+      out.push(check('OPERATOR-EXISTING', 'warn', `${context} runs operator ${op.version}; it will be changed to ${plan.operatorVersion}`, { context }));
+    } else {
+      out.push(check('OPERATOR-EXISTING', 'pass', `operator ${op.version ?? ''} already installed as ${role}`.replace('  ', ' '), { context }));
+    }
+  }
+  return out;
+}
+
+function sameClusterChecks(all: ClusterFacts[]): Check[] {
+  const byId = new Map<string, string[]>();
+  // The kube-system UID identifies a cluster; without read access to it, the server address has to do.
+  for (const f of all) {
+    if (!f.reachable) continue;
+    const id = f.clusterId ?? `server ${f.server}`;
+    byId.set(id, [...(byId.get(id) ?? []), f.context]);
+  }
+  const dups = [...byId.values()].filter((c) => c.length > 1);
+  if (!dups.length) return [check('K8S-SAME-CLUSTER', 'pass', 'every context is a different cluster')];
+  return dups.map((c) => check('K8S-SAME-CLUSTER', 'fail', `contexts ${c.join(' and ')} point at the same cluster`,
+    { context: c[1], hint: 'name each cluster once; to host a datacenter in the control-plane cluster, use its own context' }));
+}
+
+function podCidrChecks(all: ClusterFacts[]): Check[] {
+  const out: Check[] = [];
+  const reachable = all.filter((f) => f.reachable);
+  for (const f of reachable) {
+    if (!f.podCidrs.length) out.push(check('POD-CIDR-OVERLAP', 'warn', `${f.context}: nodes have no spec.podCIDR, pod ranges cannot be compared`,
+      { context: f.context, hint: 'with a CNI that takes pod IPs from the VPC, check the subnets yourself' }));
+  }
+  for (let i = 0; i < reachable.length; i++) {
+    for (let j = i + 1; j < reachable.length; j++) {
+      const a = reachable[i]!, b = reachable[j]!;
+      if (a.clusterId && a.clusterId === b.clusterId) continue;
+      for (const ca of a.podCidrs) for (const cb of b.podCidrs) {
+        if (cidrsOverlap(ca, cb)) out.push(check('POD-CIDR-OVERLAP', 'fail', `pod CIDRs overlap: ${a.context} ${ca} and ${b.context} ${cb}`,
+          { context: b.context, hint: 'pods with the same IPs in two clusters cannot reach each other: give each cluster its own pod range' }));
+      }
+    }
+  }
+  if (!out.some((c) => c.status === 'fail') && reachable.length > 1) out.push(check('POD-CIDR-OVERLAP', 'pass', 'no pod CIDRs overlap'));
+  return out;
+}
+
+/** Preflight facts of every cluster, gathered in parallel. */
+export async function gatherAll(clusters: Cluster[], roleOf: (c: string) => Role, namespace: string): Promise<ClusterFacts[]> {
+  return Promise.all(clusters.map((c) => gatherFacts(c, { role: roleOf(c.ctx.name), namespace })));
+}

@@ -1,0 +1,161 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { check, type Check } from '../checks/catalog.js';
+import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
+import type { ResolvedContext } from '../kube/kubeconfig.js';
+import { getObject } from '../kube/resources.js';
+import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../plan/registration.js';
+import type { RegistrationReport } from '../report/model.js';
+import { isLoopbackHost } from '../util/cidr.js';
+import { applyAll, type AppliedObject } from './apply.js';
+import type { Cluster } from './connect.js';
+import { selfAccessReview } from './preflight.js';
+
+export interface RegisterOptions {
+  namespace: string;
+  clusterScoped: boolean;
+  dryRun: boolean;
+  force: boolean;
+  tokenTtlSeconds: number;
+  /** Server addresses the control plane should use, per data-plane context (default: the kubeconfig's). */
+  apiServers: Record<string, string>;
+}
+
+/** A token is renewed when less than this share of its lifetime is left (or it no longer works). */
+const RENEW_WHEN_LEFT = 1 / 3;
+
+interface Credentials { kubeconfig: string; expiresAt?: Date; reused: boolean }
+
+/** The intended permissions of the control plane's account: allowed in the namespace, nothing beyond. */
+const ALLOWED = { verb: 'create', group: 'cassandra.datastax.com', resource: 'cassandradatacenters', namespaced: true };
+const DENIED = { verb: 'get', group: '', resource: 'secrets', namespaced: true };
+
+/**
+ * Step 5: registers data planes with the control plane. All Secrets are written (and verified) before
+ * any ClientConfig, in one batch, because the control-plane operator restarts on every change of them.
+ */
+export async function registerDataPlanes(cp: Cluster, dataPlanes: Cluster[], opts: RegisterOptions,
+  note: (line: string) => void): Promise<{ registrations: RegistrationReport[]; checks: Check[]; applied: Map<string, AppliedObject[]> }> {
+  const checks: Check[] = [];
+  const applied = new Map<string, AppliedObject[]>();
+  const prepared = await Promise.all(dataPlanes.map(async (dp) => {
+    const server = opts.apiServers[dp.ctx.name] ?? dp.ctx.server;
+    checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name]));
+    applied.set(dp.ctx.name, await applyAll(dp.client, dataPlaneAccessObjects(opts.namespace, opts.clusterScoped), opts));
+    const creds = await credentialsFor(cp.client, dp, server, opts);
+    return { dp, server, creds, objs: registrationObjects(dp.ctx.name, opts.namespace, creds.kubeconfig) };
+  }));
+  const cpApplied = await applyAll(cp.client, prepared.map((p) => p.objs.secret), opts);
+  const registrations: RegistrationReport[] = await Promise.all(prepared.map(async (p) => {
+    const verified = opts.dryRun ? false : await verifyCredentials(p.dp, p.creds.kubeconfig, opts.namespace, checks);
+    return { context: p.dp.ctx.name, clientConfig: p.objs.clientConfig.metadata.name, secret: p.objs.secret.metadata.name,
+      serviceAccount: `${opts.namespace}/${CONTROL_PLANE_SA}`, server: p.server, verified, action: 'unchanged' as const,
+      tokenExpiresAt: p.creds.expiresAt?.toISOString() };
+  }));
+  const ready = prepared.filter((_, i) => opts.dryRun || registrations[i]!.verified);
+  const ccApplied = await applyAll(cp.client, ready.map((p) => p.objs.clientConfig), opts);
+  cpApplied.push(...ccApplied);
+  applied.set(cp.ctx.name, cpApplied);
+  for (const r of registrations) {
+    const secretAction = cpApplied.find((a) => a.ref.endsWith('/' + r.secret))?.action ?? 'unchanged';
+    const ccAction = ccApplied.find((a) => a.ref.endsWith('/' + r.clientConfig))?.action ?? 'unchanged';
+    r.action = [secretAction, ccAction].includes('created') ? 'created' : [secretAction, ccAction].includes('changed') ? 'changed' : 'unchanged';
+    note(`${r.context}: ClientConfig ${r.clientConfig} ${r.action}${r.verified ? ', credentials verified' : ''}`);
+  }
+  return { registrations, checks, applied };
+}
+
+function serverAddressCheck(context: string, server: string, overridden: boolean): Check {
+  const host = new URL(server).hostname;
+  if (isLoopbackHost(host)) {
+    return check('REGISTER-SERVER-ADDRESS', 'warn', `${context}: the control plane will reach its API server at ${server}, a loopback address`, { context,
+      hint: `pods of the control-plane cluster cannot reach a loopback address unless both clusters share a host; pass --api-server ${context}=https://ADDRESS:PORT` });
+  }
+  return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}${overridden ? ' (from --api-server)' : ''}`, { context });
+}
+
+/** Keeps working credentials that are far from expiry; mints a bounded token through TokenRequest otherwise. */
+async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts: RegisterOptions): Promise<Credentials> {
+  const existing = await existingKubeconfig(cp, dp.ctx.name, opts.namespace);
+  if (existing && existing.server === server && existing.token) {
+    const exp = tokenExpiry(existing.token);
+    const renewAt = exp ? exp.getTime() - opts.tokenTtlSeconds * 1000 * RENEW_WHEN_LEFT : Infinity;
+    if (Date.now() < renewAt && (await tokenWorks(dp, existing.kubeconfig, opts.namespace))) {
+      return { kubeconfig: existing.kubeconfig, expiresAt: exp, reused: true };
+    }
+  }
+  const caData = await caDataFor(dp, opts.namespace);
+  if (opts.dryRun) {
+    return { kubeconfig: renderKubeconfig({ context: dp.ctx.name, server, caData, token: '<minted at install>', namespace: opts.namespace }), reused: false };
+  }
+  const tr = await dp.client.request<{ status: { token: string; expirationTimestamp: string } }>({
+    method: 'POST', path: `/api/v1/namespaces/${opts.namespace}/serviceaccounts/${CONTROL_PLANE_SA}/token`,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: opts.tokenTtlSeconds } },
+  });
+  const insecure = (dp.ctx.kubeconfig.clusters as any[])[0].cluster['insecure-skip-tls-verify'] === true;
+  return {
+    kubeconfig: renderKubeconfig({ context: dp.ctx.name, server, caData, insecure, token: tr.status.token, namespace: opts.namespace }),
+    expiresAt: new Date(tr.status.expirationTimestamp), reused: false,
+  };
+}
+
+async function existingKubeconfig(cp: KubeClient, context: string, namespace: string) {
+  const { secret } = registrationObjects(context, namespace, '');
+  const s = await getObject(cp, { apiVersion: 'v1', kind: 'Secret', namespace, name: secret.metadata.name });
+  const b64 = s?.data?.kubeconfig;
+  if (!b64) return undefined;
+  const kubeconfig = Buffer.from(b64, 'base64').toString('utf8');
+  try {
+    const k = parse(kubeconfig) as any;
+    return { kubeconfig, server: k.clusters?.[0]?.cluster?.server as string | undefined, token: k.users?.[0]?.user?.token as string | undefined };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The CA the control plane should trust: the user's kubeconfig's, else the cluster's own root CA. */
+async function caDataFor(dp: Cluster, namespace: string): Promise<string | undefined> {
+  const cluster = (dp.ctx.kubeconfig.clusters as any[])[0].cluster;
+  if (cluster['certificate-authority-data']) return cluster['certificate-authority-data'];
+  if (cluster['certificate-authority']) return readFileSync(cluster['certificate-authority']).toString('base64');
+  const cm = await getObject(dp.client, { apiVersion: 'v1', kind: 'ConfigMap', namespace, name: 'kube-root-ca.crt' });
+  return cm?.data?.['ca.crt'] ? Buffer.from(cm.data['ca.crt']).toString('base64') : undefined;
+}
+
+function asContext(dp: Cluster, kubeconfig: string): ResolvedContext {
+  const k = parse(kubeconfig) as Record<string, unknown>;
+  return { name: dp.ctx.name, clusterName: dp.ctx.name, server: (k as any).clusters[0].cluster.server, kubeconfig: k };
+}
+
+async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): Promise<boolean> {
+  try {
+    const client = await createClient(asContext(dp, kubeconfig), { timeoutMs: 10_000 });
+    return await selfAccessReview(client, ALLOWED, namespace);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Proves the stored kubeconfig works as intended: it authenticates to the data plane, may manage
+ * CassandraDatacenters in the namespace, and may not read Secrets elsewhere (least privilege).
+ */
+async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: string, checks: Check[]): Promise<boolean> {
+  const context = dp.ctx.name;
+  try {
+    const client = await createClient(asContext(dp, kubeconfig), { timeoutMs: 10_000 });
+    const [allowed, leaks] = await Promise.all([selfAccessReview(client, ALLOWED, namespace), selfAccessReview(client, DENIED, 'kube-system')]);
+    if (allowed && !leaks) {
+      checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended permissions`, { context }));
+      return true;
+    }
+    checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials ${allowed ? 'grant more than intended (Secrets in kube-system)' : 'lack the operator role'}`,
+      { context, hint: 'check the RoleBinding k8ssandra-control-plane and the Role k8ssandra-operator in the data plane' }));
+  } catch (e) {
+    const why = e instanceof ApiError && e.status === 401 ? 'the token was rejected' : e instanceof ConnectError ? e.message : String(e);
+    checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials do not work: ${why}`,
+      { context, hint: 'if the address is reachable only from the control-plane cluster, pass --api-server with an address reachable from here too' }));
+  }
+  return false;
+}
+

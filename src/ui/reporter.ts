@@ -1,0 +1,70 @@
+import type { Ora } from 'ora';
+import { colorEnabled, styler, type Styler } from './style.js';
+
+export interface StepHandle {
+  /** A line under the step (a cluster finished, a warning). */
+  note(line: string): void;
+  /** Replaces the step's live status text (spinner only). */
+  update(text: string): void;
+}
+
+/**
+ * Progress for people, always on stderr: a spinner per step on a terminal, plain lines otherwise
+ * (CI logs), nothing with --quiet. Data goes to stdout elsewhere; nothing here prints secrets,
+ * since callers pass names and counts only.
+ */
+export interface Reporter {
+  step<T>(title: string, fn: (s: StepHandle) => Promise<T>): Promise<T>;
+  info(line: string): void;
+  warn(line: string): void;
+  verbose(line: string): void;
+  readonly style: Styler;
+}
+
+export interface ReporterOptions { quiet?: boolean; verbose?: boolean; stream?: NodeJS.WriteStream }
+
+export function createReporter(opts: ReporterOptions = {}): Reporter {
+  const stream = opts.stream ?? process.stderr;
+  const style = styler(colorEnabled(stream));
+  const write = (line: string) => { if (!opts.quiet) stream.write(line + '\n'); };
+  const interactive = !!stream.isTTY && !opts.quiet && !process.env.CI;
+  let spinner: Ora | undefined;
+
+  const lineAbove = (line: string) => {
+    if (spinner?.isSpinning) { spinner.clear(); write(line); spinner.render(); } else write(line);
+  };
+
+  return {
+    style,
+    info: (line) => lineAbove(line),
+    warn: (line) => lineAbove(`${style.mark.warn} ${line}`),
+    verbose: (line) => { if (opts.verbose) lineAbove(style.dim(line)); },
+    async step(title, fn) {
+      const started = Date.now();
+      const took = () => style.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      if (interactive) {
+        const { default: ora } = await import('ora');
+        spinner = ora({ text: title, stream }).start();
+      } else {
+        write(`• ${title}`);
+      }
+      const handle: StepHandle = {
+        note: (line) => lineAbove(`  ${line}`),
+        update: (text) => { if (spinner) spinner.text = `${title} ${style.dim(text)}`; },
+      };
+      try {
+        const result = await fn(handle);
+        if (spinner) spinner.stopAndPersist({ symbol: style.mark.pass, text: `${title} ${took()}` });
+        else write(`${style.mark.pass} ${title} ${took()}`);
+        return result;
+      } catch (e) {
+        // The error itself is printed once, at the end, with its hint.
+        if (spinner) spinner.stopAndPersist({ symbol: style.mark.fail, text: `${title} ${took()}` });
+        else write(`${style.mark.fail} ${title} ${took()}`);
+        throw e;
+      } finally {
+        spinner = undefined;
+      }
+    },
+  };
+}

@@ -1,0 +1,34 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../errors.js';
+
+export interface WaitOptions {
+  /** An absolute deadline (ms since epoch): one budget shared by every wait of a command. */
+  deadline: number;
+  intervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * The one wait helper: polls `probe` until it returns a value other than undefined, sleeping between
+ * attempts, and fails with the timeout exit code at the deadline. `probe` may return a string through
+ * `lastState` so the timeout message says what was still missing.
+ */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, opts: WaitOptions,
+  lastState?: () => string | undefined): Promise<T> {
+  let interval = opts.intervalMs ?? 250;
+  for (;;) {
+    opts.signal?.throwIfAborted();
+    const value = await probe();
+    if (value !== undefined) return value;
+    const left = opts.deadline - Date.now();
+    if (left <= 0) {
+      const state = lastState?.();
+      throw new CliError('timeout', `timed out waiting for ${what}${state ? ` (${state})` : ''}`,
+        { hint: 'raise --timeout, or use --no-wait and check later with k8ssandra status' });
+    }
+    await sleep(Math.min(interval, left), undefined, { signal: opts.signal });
+    interval = Math.min(interval * 1.5, 2000);
+  }
+}
+
+export const deadlineFrom = (timeoutMs: number) => Date.now() + timeoutMs;

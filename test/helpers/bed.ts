@@ -1,0 +1,118 @@
+// Helpers for tests that run against the test bed: kubectl as the independent client, probe pods, waits.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { execa } from 'execa';
+import { kubeconfigPath } from '../../testbed/paths.js';
+import {
+  ENV_TARGETS,
+  ENV_TIMEOUT_MS,
+  PROBE_CONNECTOR,
+  PROBE_LABEL,
+  PROBE_LISTENER,
+  type ProbeReport,
+} from '../../testbed/probe-contract.js';
+
+/** The bed's kubeconfig (set by the global setup; the default path otherwise). */
+export function bedKubeconfig(): string {
+  return process.env.K8SSANDRA_TESTBED_KUBECONFIG ?? kubeconfigPath;
+}
+
+/** Runs kubectl against one context of the bed; resolves with stdout, rejects with stderr in the message. */
+export async function kubectl(context: string, ...args: string[]): Promise<string> {
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, ...args], { reject: false });
+  if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} ${args.join(' ')}: ${r.stderr || r.stdout}`);
+  return r.stdout;
+}
+
+export async function kubectlJson<T = any>(context: string, ...args: string[]): Promise<T> {
+  return JSON.parse(await kubectl(context, ...args, '-o', 'json')) as T;
+}
+
+/** kubectl apply of objects given as data (no files). */
+export async function apply(context: string, ...objects: unknown[]): Promise<void> {
+  const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, 'apply', '-f', '-'], { input, reject: false });
+  if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} apply: ${r.stderr}`);
+}
+
+/** A name unique to this run, for namespaces and other objects tests create. */
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
+
+/** Polls until check returns a value other than undefined (errors count as "not yet"). */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
+    await sleep(200);
+  }
+}
+
+export async function createNamespace(context: string, name: string): Promise<void> {
+  await apply(context, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+}
+
+/** Deletes a namespace without waiting for it to go (kwok's pod-delete stage finishes its pods). */
+export async function deleteNamespace(context: string, name: string): Promise<void> {
+  await kubectl(context, 'delete', 'namespace', name, '--wait=false', '--ignore-not-found');
+}
+
+export function listenerPod(namespace: string, name: string, ports: number[]): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace, name, labels: { [PROBE_LABEL]: PROBE_LISTENER } },
+    spec: {
+      containers: [{ name: 'probe', image: 'k8ssandra/probe:test', ports: ports.map((containerPort) => ({ containerPort })) }],
+    },
+  };
+}
+
+export function connectorPod(namespace: string, name: string, targets: string[], timeoutMs = 1000): unknown {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { namespace, name, labels: { [PROBE_LABEL]: PROBE_CONNECTOR } },
+    spec: {
+      restartPolicy: 'Never',
+      containers: [
+        {
+          name: 'probe',
+          image: 'k8ssandra/probe:test',
+          env: [
+            { name: ENV_TARGETS, value: targets.join(' ') },
+            { name: ENV_TIMEOUT_MS, value: String(timeoutMs) },
+          ],
+        },
+      ],
+    },
+  };
+}
+
+/** Waits until a pod is Running with an IP and returns the IP. */
+export async function podIp(context: string, namespace: string, name: string): Promise<string> {
+  return waitFor(`pod ${context}/${namespace}/${name} Running with an IP`, async () => {
+    const pod = await kubectlJson(context, '-n', namespace, 'get', 'pod', name);
+    return pod.status?.phase === 'Running' && pod.status.podIP ? (pod.status.podIP as string) : undefined;
+  });
+}
+
+/** Waits for a connector pod to finish and returns the report in its termination message. */
+export async function probeReport(context: string, namespace: string, name: string, timeoutMs = 30_000): Promise<ProbeReport> {
+  return waitFor(
+    `connector ${context}/${namespace}/${name} to finish`,
+    async () => {
+      const pod = await kubectlJson(context, '-n', namespace, 'get', 'pod', name);
+      const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
+      return pod.status?.phase === 'Succeeded' && terminated ? (JSON.parse(terminated.message) as ProbeReport) : undefined;
+    },
+    timeoutMs,
+  );
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { evaluatePreflight, type ClusterFacts } from '../../src/steps/preflight.js';
+import { cidrsOverlap } from '../../src/util/cidr.js';
+
+const facts = (context: string, over: Partial<ClusterFacts> = {}): ClusterFacts => ({
+  context, server: `https://${context}:6443`, reachable: true, version: 'v1.34.4', clusterId: `uid-${context}`, denied: [], certManager: true, operators: [],
+  podCidrs: [], nodesWithoutCidr: 0, ...over,
+});
+const plan = { controlPlane: 'cp', namespace: 'k8ssandra-operator', operatorVersion: 'v1.32.5', installCertManager: true };
+const byId = (checks: ReturnType<typeof evaluatePreflight>, id: string) => checks.filter((c) => c.id === id);
+
+describe('preflight verdicts', () => {
+  it('passes healthy, distinct clusters', () => {
+    const checks = evaluatePreflight([facts('cp', { podCidrs: ['10.1.0.0/16'] }), facts('dp1', { podCidrs: ['10.2.0.0/16'] })], plan);
+    expect(checks.filter((c) => c.status === 'fail')).toEqual([]);
+  });
+
+  it('catches the same cluster under two contexts', () => {
+    const checks = evaluatePreflight([facts('cp'), facts('dp1', { clusterId: 'uid-cp' })], plan);
+    expect(byId(checks, 'K8S-SAME-CLUSTER')[0]).toMatchObject({ status: 'fail', message: 'contexts cp and dp1 point at the same cluster' });
+  });
+
+  it('refuses a second control plane and a data plane where the control plane runs', () => {
+    const checks = evaluatePreflight([facts('cp'), facts('dp1', { operators: [{ namespace: 'k8ssandra-operator', mode: 'control-plane', version: 'v1.32.5' }] })], plan);
+    const [c] = byId(checks, 'OPERATOR-EXISTING').filter((c) => c.status === 'fail');
+    expect(c!.message).toMatch(/dp1 already runs the operator as control-plane/);
+    expect(c!.hint).toMatch(/second control plane is refused/);
+  });
+
+  it('reports unreachable clusters, old versions, missing permissions and overlapping pod CIDRs', () => {
+    const checks = evaluatePreflight([
+      facts('cp', { podCidrs: ['10.0.0.0/16'] }),
+      facts('dp1', { reachable: false, unreachableReason: 'connection refused' }),
+      facts('dp2', { version: 'v1.22.0', denied: ['create customresourcedefinitions'], podCidrs: ['10.0.128.0/24'] }),
+    ], plan);
+    expect(byId(checks, 'K8S-REACHABLE').find((c) => c.context === 'dp1')?.status).toBe('fail');
+    expect(byId(checks, 'K8S-VERSION').find((c) => c.context === 'dp2')?.status).toBe('fail');
+    expect(byId(checks, 'K8S-PERMISSIONS').find((c) => c.context === 'dp2')?.message).toMatch(/create customresourcedefinitions/);
+    expect(byId(checks, 'POD-CIDR-OVERLAP').find((c) => c.status === 'fail')?.message).toBe('pod CIDRs overlap: cp 10.0.0.0/16 and dp2 10.0.128.0/24');
+  });
+
+  it('compares CIDRs of both families', () => {
+    expect(cidrsOverlap('10.0.0.0/8', '10.200.0.0/16')).toBe(true);
+    expect(cidrsOverlap('10.0.0.0/16', '10.1.0.0/16')).toBe(false);
+    expect(cidrsOverlap('fd00::/64', 'fd00::1:0/112')).toBe(true);
+    expect(cidrsOverlap('fd00::/64', '10.0.0.0/8')).toBe(false);
+  });
+});

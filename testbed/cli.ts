@@ -1,0 +1,71 @@
+// npm run testbed -- up [--clusters N] | down | status [--json] | cut A B | heal [A B] | safety
+import { parseArgs } from 'node:util';
+import { cut, down, heal, safetyCheck, status, up, type BedStatus } from './bed.js';
+
+const USAGE = `usage: npm run testbed -- <command>
+  up [--clusters N]   start N clusters (default 3) and the pod network agent; idempotent
+  down                stop everything the bed started and remove .testbed
+  status [--json]     health of each cluster and of the agent; exit 1 when unhealthy
+  cut A B             drop traffic between the pod networks of contexts A and B
+  heal [A B]          heal one cut, or all of them
+  safety              run the network safety check on the running bed`;
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+function printStatus(s: BedStatus): void {
+  for (const c of s.clusters) {
+    const node = c.node ? `${c.node.name} ${c.node.ready ? 'Ready' : 'NotReady'} podCIDR=${c.node.podCIDR} ip=${c.node.internalIP}` : 'no node';
+    const rss = c.processes.reduce((sum, p) => sum + p.rssBytes, 0);
+    console.log(`${c.healthy ? 'ok  ' : 'FAIL'} ${c.context.padEnd(4)} ${c.version ?? '-'} ${c.server ?? ''} ${node} services=${c.serviceCidr} rss=${mib(rss)}${c.error ? `  (${c.error})` : ''}`);
+  }
+  if (s.clusters.length === 0) console.log(`no clusters (no ${s.kubeconfig})`);
+  console.log(`${s.agent.alive ? 'ok  ' : 'FAIL'} podnet agent ${s.agent.alive ? `pid ${s.agent.pid} rss=${mib(s.agent.rssBytes)}` : 'not running'}`);
+  console.log(`cuts: ${s.cuts.length ? s.cuts.map(([a, b]) => `${a}<->${b}`).join(', ') : 'none'}`);
+  console.log(`memory (RSS, all bed processes): ${mib(s.totalRssBytes)}`);
+  console.log(`kubeconfig: ${s.kubeconfig}`);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { clusters: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  const [command, ...rest] = positionals;
+  switch (values.help ? 'help' : command) {
+    case 'up':
+      await up({ clusters: values.clusters === undefined ? undefined : Number(values.clusters) });
+      return 0;
+    case 'down':
+      await down();
+      return 0;
+    case 'status': {
+      const s = await status();
+      if (values.json) console.log(JSON.stringify(s, null, 2));
+      else printStatus(s);
+      return s.healthy ? 0 : 1;
+    }
+    case 'cut':
+      if (rest.length !== 2) break;
+      console.log(`cuts: ${JSON.stringify(cut(rest[0]!, rest[1]!))}`);
+      return 0;
+    case 'heal':
+      if (rest.length !== 0 && rest.length !== 2) break;
+      console.log(`cuts: ${JSON.stringify(heal(rest[0], rest[1]))}`);
+      return 0;
+    case 'safety':
+      return (await safetyCheck()).exitCode;
+    case 'help':
+      console.log(USAGE);
+      return 0;
+  }
+  console.error(USAGE);
+  return 2;
+}
+
+try {
+  process.exitCode = await run(process.argv.slice(2));
+} catch (e) {
+  console.error(`testbed: ${(e as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,146 @@
+// Drives kwokctl's binary runtime: one kwokctl cluster per bed context, all under the bed's own
+// KWOK_WORKDIR. kwokctl starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok
+// controller as detached processes and records their PIDs in clusters/<name>/pids/.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
+import { kwokctlKubeconfigPath, kwokWorkdir } from './paths.js';
+import { isOurs } from './processes.js';
+import { contextOfKwokCluster, kwokClusterName, podCidr, serviceCidr } from './topology.js';
+
+export const K8S_VERSION = 'v1.34.4';
+
+/**
+ * The admission plugins that call webhooks. The operators' webhooks (failurePolicy: Fail) are served by
+ * pods that never run in the bed, so every create/update of their resources would fail. The bed turns
+ * the plugins off in its own API servers; the product never touches webhooks on a user's cluster.
+ */
+export const DISABLED_ADMISSION_PLUGINS = 'ValidatingAdmissionWebhook,MutatingAdmissionWebhook';
+
+export function clusterDir(context: string): string {
+  return join(kwokWorkdir, 'clusters', kwokClusterName(context));
+}
+
+/** kwokctl's own admin kubeconfig of a cluster (client-cert admin in system:masters). */
+export function clusterKubeconfig(context: string): string {
+  return join(clusterDir(context), 'kubeconfig.yaml');
+}
+
+/** Contexts of the bed clusters that exist in the workdir, whether running or not. */
+export function existingContexts(): string[] {
+  const dir = join(kwokWorkdir, 'clusters');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .map((name) => contextOfKwokCluster(name))
+    .filter((c): c is string => c !== undefined);
+}
+
+export interface ComponentPid {
+  component: string;
+  pid: number;
+  /** Alive and still this cluster's process (its binary lives in the cluster's folder). */
+  alive: boolean;
+  file: string;
+}
+
+/** PIDs kwokctl recorded for a cluster's components. */
+export function clusterPids(context: string): ComponentPid[] {
+  const dir = join(clusterDir(context), 'pids');
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.pid'))
+    .map((f) => {
+      const pid = Number(readFileSync(join(dir, f), 'utf8').trim());
+      return { component: f.slice(0, -4), pid, alive: isOurs(pid, clusterDir(context)), file: join(dir, f) };
+    });
+}
+
+/**
+ * Forgets PID files of processes that are gone: kwokctl stop/delete would otherwise signal whatever
+ * process has since been given that PID.
+ */
+export function pruneStalePids(context: string): void {
+  for (const p of clusterPids(context)) if (!p.alive) rmSync(p.file, { force: true });
+}
+
+/**
+ * kwokctl's configuration for one cluster. Its defaults are unsafe on this machine (ClusterIPs in
+ * 10.0.0.0/24, listeners on 0.0.0.0, pod IPs from 10.0.0.0/24): every address here is on loopback.
+ * A config file rather than --extra-args flags: several --extra-args in one call once panicked kwokctl.
+ */
+export function renderConfig(context: string, binDir: string): string {
+  const config = {
+    apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
+    kind: 'KwokctlConfiguration',
+    options: {
+      runtime: 'binary',
+      kubeVersion: K8S_VERSION,
+      bindAddress: '127.0.0.1',
+      quietPull: true,
+      // Local binaries only: kwokctl's defaults are download URLs, which must never be fetched here.
+      etcdBinary: join(binDir, 'etcd'),
+      kubeApiserverBinary: join(binDir, 'kube-apiserver'),
+      kubeControllerManagerBinary: join(binDir, 'kube-controller-manager'),
+      kubeSchedulerBinary: join(binDir, 'kube-scheduler'),
+      kwokControllerBinary: join(binDir, 'kwok'),
+    },
+    componentsPatches: [
+      {
+        name: 'kube-apiserver',
+        extraArgs: [
+          { key: 'service-cluster-ip-range', value: serviceCidr(context) },
+          { key: 'disable-admission-plugins', value: DISABLED_ADMISSION_PLUGINS },
+        ],
+      },
+      {
+        name: 'kwok-controller',
+        extraArgs: [
+          // The node's InternalIP, which kube-apiserver dials for logs/exec/port-forward (kwok serves them).
+          { key: 'node-ip', value: '127.0.0.1', override: true },
+          // Pod IPs for nodes without spec.podCIDR (the bed's node has one; this is the safety net).
+          { key: 'cidr', value: podCidr(context) },
+        ],
+      },
+    ],
+  };
+  return stringify(config);
+}
+
+/** Runs kwokctl with the bed's workdir and no KWOK_* settings inherited from the user's environment. */
+export async function kwokctl(binDir: string, args: string[]): Promise<string> {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('KWOK_')));
+  env.KWOK_WORKDIR = kwokWorkdir;
+  mkdirSync(kwokWorkdir, { recursive: true });
+  const { stdout } = await execa(join(binDir, 'kwokctl'), args, { env, extendEnv: false, all: true }).catch(
+    (e: { all?: string; shortMessage?: string }) => {
+      throw new Error(`kwokctl ${args.join(' ')} failed:\n${e.all ?? e.shortMessage}`);
+    },
+  );
+  return stdout;
+}
+
+export async function createCluster(context: string, binDir: string): Promise<void> {
+  const configPath = join(kwokWorkdir, `${kwokClusterName(context)}.config.yaml`);
+  mkdirSync(kwokWorkdir, { recursive: true });
+  writeFileSync(configPath, renderConfig(context, binDir));
+  await kwokctl(binDir, [
+    '--config', configPath,
+    'create', 'cluster',
+    '--name', kwokClusterName(context),
+    '--kubeconfig', kwokctlKubeconfigPath,
+    '--wait', '60s',
+  ]);
+}
+
+/** Restarts every component of an existing cluster (`start` alone skips components it thinks run). */
+export async function restartCluster(context: string, binDir: string): Promise<void> {
+  pruneStalePids(context);
+  await kwokctl(binDir, ['stop', 'cluster', '--name', kwokClusterName(context)]);
+  await kwokctl(binDir, ['start', 'cluster', '--name', kwokClusterName(context)]);
+}
+
+export async function deleteCluster(context: string, binDir: string): Promise<void> {
+  pruneStalePids(context);
+  await kwokctl(binDir, ['delete', 'cluster', '--name', kwokClusterName(context), '--kubeconfig', kwokctlKubeconfigPath]);
+}

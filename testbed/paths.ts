@@ -1,0 +1,23 @@
+// Where the test bed keeps its state. Everything lives under <repo>/.testbed (git-ignored), found from
+// this file's location so that the bed works from any working directory.
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const testbedDir = dirname(fileURLToPath(import.meta.url));
+export const repoRoot = resolve(testbedDir, '..');
+export const stateDir = join(repoRoot, '.testbed');
+
+/** The one kubeconfig of the bed: contexts cp, dp1, dp2, ... */
+export const kubeconfigPath = join(stateDir, 'kubeconfig');
+/** kwokctl's workdir (KWOK_WORKDIR): clusters/<name>/ holds each cluster's pids, logs, pki and config. */
+export const kwokWorkdir = join(stateDir, 'kwok');
+/** kwokctl insists on adding its contexts to some kubeconfig; this throw-away one keeps ~/.kube/config untouched. */
+export const kwokctlKubeconfigPath = join(kwokWorkdir, 'kwokctl-kubeconfig');
+export const cutsPath = join(stateDir, 'cuts.json');
+export const podnetPidPath = join(stateDir, 'podnet.pid');
+export const podnetLogPath = join(stateDir, 'podnet.log');
+export const podnetScript = join(testbedDir, 'podnet.ts');
+export const buildScript = join(testbedDir, 'build-binaries.sh');
+
+/** The machine's network-safety checker (shared tooling); TESTBED_SAFETY_CHECK overrides the path. */
+export const safetyCheckPath = process.env.TESTBED_SAFETY_CHECK ?? resolve(repoRoot, '../shared/tools/bed-safety-check');

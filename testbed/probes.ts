@@ -1,0 +1,83 @@
+// What a connector probe pod does, as plain functions: parse its targets, connect to each from the
+// pod's IP, and turn the results into a termination message that fits the Kubernetes limit.
+import { connect } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from './probe-contract.js';
+import { isLoopbackIPv4 } from './topology.js';
+
+export interface Target {
+  raw: string;
+  host: string;
+  port: number;
+}
+
+export function parseTargets(value: string | undefined): (Target | { raw: string; invalid: true })[] {
+  return (value ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((raw) => {
+      const m = /^(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})$/.exec(raw);
+      const port = Number(m?.[2]);
+      return m && port >= 1 && port <= 65535 ? { raw, host: m[1]!, port } : { raw, invalid: true as const };
+    });
+}
+
+function errorName(code: string | undefined): string {
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'refused';
+    case 'ECONNRESET':
+      return 'reset';
+    case 'ETIMEDOUT':
+      return 'timeout';
+    default:
+      return (code ?? 'error').toLowerCase();
+  }
+}
+
+/**
+ * Connects to one target from `source` and closes at once. `dropped` plays a firewall that drops the
+ * packets: no connection is made and the probe fails after the full timeout, as it would on a real
+ * network. Targets off loopback are never dialled: the bed's traffic must stay on this machine.
+ */
+export async function probe(target: Target, source: string, timeoutMs: number, dropped: boolean): Promise<ProbeResult> {
+  const started = performance.now();
+  const result = (ok: boolean, error?: string): ProbeResult => ({
+    target: target.raw,
+    ok,
+    ms: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  });
+  if (!isLoopbackIPv4(target.host)) return result(false, 'unroutable');
+  if (dropped) {
+    await sleep(timeoutMs);
+    return result(false, 'timeout');
+  }
+  return new Promise((resolve) => {
+    const socket = connect({ host: target.host, port: target.port, localAddress: source, timeout: timeoutMs });
+    const finish = (r: ProbeResult) => {
+      socket.destroy();
+      resolve(r);
+    };
+    socket.once('connect', () => finish(result(true)));
+    socket.once('timeout', () => finish(result(false, 'timeout')));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(result(false, errorName(e.code))));
+  });
+}
+
+/** The JSON termination message, compacted as the contract says when it would exceed the limit. */
+export function reportMessage(results: ProbeResult[], limit = MESSAGE_LIMIT): string {
+  const full = JSON.stringify({ results } satisfies ProbeReport);
+  if (Buffer.byteLength(full) <= limit) return full;
+  // Failures first: they are what the reader needs most.
+  const slim = results.map(({ ms: _ms, ...rest }) => rest).sort((a, b) => Number(a.ok) - Number(b.ok));
+  const all = JSON.stringify({ results: slim });
+  if (Buffer.byteLength(all) <= limit) return all;
+  const kept: ProbeResult[] = [];
+  for (const r of slim) {
+    const next = JSON.stringify({ results: [...kept, r], omitted: slim.length - kept.length - 1 });
+    if (Buffer.byteLength(next) > limit) break;
+    kept.push(r);
+  }
+  return JSON.stringify({ results: kept, omitted: slim.length - kept.length } satisfies ProbeReport);
+}

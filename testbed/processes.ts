@@ -1,0 +1,82 @@
+// Processes the bed starts itself: the podnet agent (detached, PID in .testbed/podnet.pid), and helpers
+// to check that a recorded PID is still the process we started before signalling it.
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { podnetLogPath, podnetPidPath, podnetScript, repoRoot, stateDir } from './paths.js';
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The command line of a live process (Linux), or undefined where /proc is not there. */
+function cmdline(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Resident memory of a process in bytes (Linux), 0 when unknown. */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Whether a recorded PID is still the process we started: alive, and its command line names `marker`
+ * (a path of ours). PIDs get reused; never signal a recorded PID without this check.
+ */
+export function isOurs(pid: number, marker: string): boolean {
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return false;
+  const cmd = cmdline(pid);
+  return cmd === undefined || cmd.includes(marker);
+}
+
+/** The agent's PID if the recorded process is alive and is still our agent. */
+export function agentPid(): number | undefined {
+  if (!existsSync(podnetPidPath)) return undefined;
+  const pid = Number(readFileSync(podnetPidPath, 'utf8').trim());
+  return isOurs(pid, podnetScript) ? pid : undefined;
+}
+
+/** Starts the agent detached, its output appended to .testbed/podnet.log. */
+export async function startAgent(): Promise<number> {
+  mkdirSync(stateDir, { recursive: true });
+  const out = openSync(podnetLogPath, 'a');
+  // One node process running the TypeScript through tsx's loader (the tsx CLI would add a parent process).
+  const child = spawn(process.execPath, ['--import', 'tsx', podnetScript], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  child.unref();
+  const pid = child.pid;
+  if (!pid) throw new Error('could not start the podnet agent');
+  writeFileSync(podnetPidPath, `${pid}\n`);
+  await sleep(300);
+  if (!isAlive(pid)) throw new Error(`the podnet agent exited at once; see ${podnetLogPath}`);
+  return pid;
+}
+
+/** Stops the recorded agent (TERM, then KILL after 5 s) and forgets it. */
+export async function stopAgent(): Promise<void> {
+  const pid = agentPid();
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(podnetPidPath, { force: true });
+}
