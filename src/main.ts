@@ -1,10 +1,9 @@
 import { CliError, describe, ExitCode, isCliError } from './errors.js';
-import { toCliError } from './kube/client.js';
 import type { FlowResult } from './flows/result.js';
 import { newFlowResult } from './flows/result.js';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
-import { renderReport, type OutputFormat } from './report/render.js';
-import { createReporter, type Reporter } from './ui/reporter.js';
+import type { OutputFormat } from './report/render.js';
+import type { Reporter } from './ui/reporter.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -46,6 +45,9 @@ function handleTopLevelError(e: unknown, io: Io): number {
 export async function execute(command: string, g: GlobalOptions, io: Io,
   flow: (ui: Reporter, out: FlowResult) => Promise<void>): Promise<number> {
   const started = Date.now();
+  // Loaded here, not at the top: --help and --version should not pay for them.
+  const [{ createReporter }, { renderReport }, { toCliError }] = await Promise.all([
+    import('./ui/reporter.js'), import('./report/render.js'), import('./kube/client.js')]);
   const ui = createReporter({ quiet: g.quiet, verbose: g.verbose, stream: io.stderr });
   const out = newFlowResult(command);
   let error: CliError | undefined;

@@ -1,9 +1,7 @@
 import { Command, Option } from 'commander';
-import { usageError } from '../errors.js';
 import { execute, type GlobalOptions, type Io } from '../main.js';
-import { DEFAULT_NAMESPACE } from '../manifests/operator-release.js';
-import { parseDuration } from '../plan/registration.js';
-import { parseContextList } from '../steps/connect.js';
+import { DEFAULT_NAMESPACE } from '../defaults.js';
+import { durationFlag, parseApiServers, parseContextList } from './parse.js';
 import { version } from '../version.js';
 import { confirmer } from '../ui/prompt.js';
 
@@ -77,21 +75,4 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     });
 
   return program;
-}
-
-function durationFlag(flag: string, value: string): number {
-  const s = parseDuration(value);
-  if (!s) throw usageError(`${flag} ${value} is not a duration`, 'write it as 90s, 10m, 2h or 30d');
-  return s;
-}
-
-function parseApiServers(values: string[] | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const v of values ?? []) {
-    const i = v.indexOf('=');
-    const ctx = v.slice(0, i), url = v.slice(i + 1);
-    if (i < 1 || !/^https?:\/\/[^/]+/.test(url)) throw usageError(`--api-server ${v} is not CONTEXT=URL`, 'e.g. --api-server dp1=https://10.0.0.5:6443');
-    out[ctx] = url.replace(/\/$/, '');
-  }
-  return out;
 }

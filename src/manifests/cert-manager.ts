@@ -4,8 +4,8 @@ import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
 import { cacheDir } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
+import { DEFAULT_CERT_MANAGER_VERSION } from '../defaults.js';
 
-export const DEFAULT_CERT_MANAGER_VERSION = 'v1.18.5';
 
 export interface CertManagerRelease { version: string; source: string; objects: KubeObject[] }
 

@@ -4,9 +4,8 @@ import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
 import { cacheDir } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
+import { DEFAULT_OPERATOR_VERSION } from '../defaults.js';
 
-export const DEFAULT_OPERATOR_VERSION = 'v1.32.5';
-export const DEFAULT_NAMESPACE = 'k8ssandra-operator';
 const RELEASE_NAMESPACE = 'k8ssandra-operator';
 export const OPERATOR_DEPLOYMENT = 'k8ssandra-operator';
 export const CONTROL_PLANE_ENV = 'K8SSANDRA_CONTROL_PLANE';

@@ -1,6 +1,5 @@
 import { createClient, type KubeClient } from '../kube/client.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
-import { usageError } from '../errors.js';
 
 export interface Cluster { ctx: ResolvedContext; client: KubeClient }
 
@@ -16,11 +15,4 @@ export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
   const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig));
   const resolved = resolveContexts(cfg, opts.contexts);
   return Promise.all(resolved.map(async (ctx) => ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, log: opts.log }) })));
-}
-
-/** Parses `--contexts a,b,c` (repeatable, comma-separated); empty entries are a usage error. */
-export function parseContextList(values: string[] | string | undefined): string[] {
-  const list = (Array.isArray(values) ? values : values ? [values] : []).flatMap((v) => v.split(','));
-  if (list.some((c) => !c.trim())) throw usageError('--contexts has an empty entry', 'write --contexts a,b,c without spaces or trailing commas');
-  return list.map((c) => c.trim());
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clientConfigName, dataPlaneAccessObjects, parseDuration, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/plan/registration.js';
+import { clientConfigName, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/plan/registration.js';
+import { parseDuration } from '../../src/util/duration.js';
 
 describe('registration objects', () => {
   it('sanitises EKS and GKE context names into valid, distinct Kubernetes names', () => {
