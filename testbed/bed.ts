@@ -17,8 +17,9 @@ import {
   restartCluster,
 } from './kwokctl.js';
 import { kubeconfigPath, safetyCheckPath, stateDir } from './paths.js';
-import { agentPid, isOurs, rssBytes, startAgent, stopAgent } from './processes.js';
-import { clusterIndex, contextName, kwokClusterName, NODE_NAME, podCidr, serviceCidr, MAX_CLUSTERS } from './topology.js';
+import { agentOutdated, agentPid, isOurs, rssBytes, startAgent, stopAgent } from './processes.js';
+import { chooseSlot, releaseSlot } from './slots.js';
+import { bedSlot, clusterIndex, contextName, kwokClusterName, MAX_CLUSTERS, NODE_NAME, podCidr, serviceCidr } from './topology.js';
 
 export { kubeconfigPath } from './paths.js';
 export { podCidr, serviceCidr, contextName } from './topology.js';
@@ -106,8 +107,8 @@ async function ensureCluster(context: string, bin: string): Promise<string> {
 
 /**
  * The bed's one fake node. kwokctl's `scale node` would give it InternalIP 192.0.2.1 and podCIDR
- * 10.0.0.0/24, both off this machine; this node gets pod IPs from 127.(20+i).0.0/24, and kwok (run with
- * --node-ip=127.0.0.1) reports InternalIP 127.0.0.1.
+ * 10.0.0.0/24, both off this machine; this node has the cluster's loopback pod CIDR, and kwok (run with
+ * --node-ip=127.0.0.1) reports InternalIP 127.0.0.1. No taints: every pod may land on it.
  */
 function nodeManifest(context: string): unknown {
   const capacity = { cpu: '32', memory: '256Gi', pods: '110', 'ephemeral-storage': '1Ti' };
@@ -219,6 +220,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const actions: Record<string, string> = {};
   const started = performance.now();
 
+  chooseSlot(log);
   const bin = await timed(timings, 'binaries', ensureBinaries);
   const wanted = Array.from({ length: count }, (_, i) => contextName(i));
   // One at a time: kwokctl picks free ports per cluster, and parallel creations could pick the same.
@@ -238,8 +240,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 
   await timed(timings, 'podnet agent', async () => {
     const pid = agentPid();
-    if (pid) log(`podnet agent running (pid ${pid})`);
-    else log(`podnet agent started (pid ${await startAgent()})`);
+    if (pid && !agentOutdated()) return log(`podnet agent running (pid ${pid})`);
+    if (pid) await stopAgent(); // its code changed since it started
+    log(`podnet agent ${pid ? 'restarted with the new code' : 'started'} (pid ${await startAgent()})`);
   });
 
   const safety = await timed(timings, 'safety check', () => safetyCheck(log));
@@ -269,6 +272,7 @@ export async function down(opts: { log?: Log } = {}): Promise<void> {
     }
     log(`${context}: deleted`);
   }
+  releaseSlot();
   rmSync(stateDir, { recursive: true, force: true });
   log('down: nothing of the bed is left running');
 }
@@ -288,6 +292,7 @@ export interface ClusterStatus {
 export interface BedStatus {
   healthy: boolean;
   kubeconfig: string;
+  slot: number;
   clusters: ClusterStatus[];
   agent: { pid?: number; alive: boolean; rssBytes: number };
   cuts: Cut[];
@@ -313,8 +318,13 @@ async function clusterStatus(ctx: ReturnType<typeof loadContexts>[number]): Prom
         podCIDR: n.spec?.podCIDR,
         internalIP: n.status?.addresses?.find((a) => a.type === 'InternalIP')?.address,
       };
-      const healthy = node.ready && node.podCIDR === podCidr(ctx.name) && processes.every((p) => p.alive);
-      return { ...base, healthy, version, node, ...(healthy ? {} : { error: 'node not ready or a component is down' }) };
+      const problems = [
+        ...(node.ready ? [] : [`node ${NODE_NAME} not Ready`]),
+        ...(node.podCIDR === podCidr(ctx.name) ? [] : [`node podCIDR ${node.podCIDR} is not ${podCidr(ctx.name)}`]),
+        ...(processes.length === COMPONENTS ? [] : [`${processes.length} of ${COMPONENTS} components recorded`]),
+        ...processes.filter((p) => !p.alive).map((p) => `${p.component} (pid ${p.pid}) is not running`),
+      ];
+      return { ...base, healthy: problems.length === 0, version, node, ...(problems.length ? { error: problems.join('; ') } : {}) };
     } catch (e) {
       return { ...base, healthy: false, error: (e as Error).message };
     }
@@ -331,6 +341,7 @@ export async function status(): Promise<BedStatus> {
   return {
     healthy: clusters.length > 0 && clusters.every((c) => c.healthy) && agent.alive,
     kubeconfig: kubeconfigPath,
+    slot: bedSlot(),
     clusters,
     agent,
     cuts: readCuts(),

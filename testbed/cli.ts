@@ -22,7 +22,7 @@ function printStatus(s: BedStatus): void {
   console.log(`${s.agent.alive ? 'ok  ' : 'FAIL'} podnet agent ${s.agent.alive ? `pid ${s.agent.pid} rss=${mib(s.agent.rssBytes)}` : 'not running'}`);
   console.log(`cuts: ${s.cuts.length ? s.cuts.map(([a, b]) => `${a}<->${b}`).join(', ') : 'none'}`);
   console.log(`memory (RSS, all bed processes): ${mib(s.totalRssBytes)}`);
-  console.log(`kubeconfig: ${s.kubeconfig}`);
+  console.log(`kubeconfig: ${s.kubeconfig} (address slot ${s.slot})`);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -62,6 +62,11 @@ async function run(argv: string[]): Promise<number> {
   console.error(USAGE);
   return 2;
 }
+
+// `status | head` closes stdout early: not an error.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+});
 
 try {
   process.exitCode = await run(process.argv.slice(2));

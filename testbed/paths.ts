@@ -14,6 +14,8 @@ export const kwokWorkdir = join(stateDir, 'kwok');
 /** kwokctl insists on adding its contexts to some kubeconfig; this throw-away one keeps ~/.kube/config untouched. */
 export const kwokctlKubeconfigPath = join(kwokWorkdir, 'kwokctl-kubeconfig');
 export const cutsPath = join(stateDir, 'cuts.json');
+/** The bed's address slot (see topology.ts), chosen by `up`. */
+export const slotPath = join(stateDir, 'slot');
 export const podnetPidPath = join(stateDir, 'podnet.pid');
 export const podnetLogPath = join(stateDir, 'podnet.log');
 export const podnetScript = join(testbedDir, 'podnet.ts');

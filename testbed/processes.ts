@@ -1,9 +1,10 @@
 // Processes the bed starts itself: the podnet agent (detached, PID in .testbed/podnet.pid), and helpers
 // to check that a recorded PID is still the process we started before signalling it.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { podnetLogPath, podnetPidPath, podnetScript, repoRoot, stateDir } from './paths.js';
+import { podnetLogPath, podnetPidPath, podnetScript, repoRoot, stateDir, testbedDir } from './paths.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -23,11 +24,12 @@ function cmdline(pid: number): string | undefined {
   }
 }
 
-/** Resident memory of a process in bytes (Linux), 0 when unknown. */
+/** Resident memory of a process and its children (tsx's esbuild helper) in bytes (Linux), 0 when unknown. */
 export function rssBytes(pid: number): number {
   try {
     const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : 0;
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+    return (m ? Number(m[1]) * 1024 : 0) + children.reduce((sum, child) => sum + rssBytes(child), 0);
   } catch {
     return 0;
   }
@@ -48,6 +50,12 @@ export function agentPid(): number | undefined {
   if (!existsSync(podnetPidPath)) return undefined;
   const pid = Number(readFileSync(podnetPidPath, 'utf8').trim());
   return isOurs(pid, podnetScript) ? pid : undefined;
+}
+
+/** Whether the bed's code changed after the agent started (its PID file is written at start). */
+export function agentOutdated(): boolean {
+  const started = statSync(podnetPidPath).mtimeMs;
+  return readdirSync(testbedDir).some((f) => f.endsWith('.ts') && statSync(join(testbedDir, f)).mtimeMs > started);
 }
 
 /** Starts the agent detached, its output appended to .testbed/podnet.log. */
@@ -79,4 +87,32 @@ export async function stopAgent(): Promise<void> {
     if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   rmSync(podnetPidPath, { force: true });
+}
+
+/**
+ * Other test beds on this machine (other checkouts of the repo), found by their running podnet agents:
+ * their repo folder and address slot (beds from before slots existed use slot 0). Read-only: the bed
+ * never signals a process it did not start.
+ */
+export function otherBeds(): { root: string; slot: number }[] {
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  const beds = new Map<string, number>();
+  for (const pid of pids) {
+    const script = cmdline(Number(pid))?.split(' ').find((arg) => arg.endsWith('/testbed/podnet.ts'));
+    if (!script || script === podnetScript) continue;
+    const root = dirname(dirname(script));
+    let slot = 0;
+    try {
+      slot = Number(readFileSync(join(root, '.testbed', 'slot'), 'utf8').trim()) || 0;
+    } catch {
+      /* no slot file: slot 0 */
+    }
+    beds.set(root, slot);
+  }
+  return [...beds].map(([root, slot]) => ({ root, slot }));
 }

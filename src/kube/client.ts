@@ -10,6 +10,8 @@ export interface KubeRequest {
   query?: Record<string, string | number | boolean | undefined>;
   body?: unknown;
   contentType?: string;
+  /** Accept header (default application/json), e.g. to list metadata only. */
+  accept?: string;
   /** Per-attempt timeout. */
   timeoutMs?: number;
   /** Transient failures (429, 5xx, connection resets) are retried this many times with backoff. */
@@ -115,7 +117,7 @@ class RawClient implements KubeClient {
       const mod = url.protocol === 'https:' ? https : http;
       const r = mod.request(url, {
         method, agent,
-        headers: { ...headers, Accept: 'application/json',
+        headers: { ...headers, Accept: req.accept ?? 'application/json',
           ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) },
         timeout: timeoutMs,
       }, (res) => {

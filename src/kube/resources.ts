@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ApiError, type KubeClient } from './client.js';
 
 /** Our field manager: every object the tool writes is applied under this name, and only this one. */
@@ -86,34 +87,73 @@ export async function deleteObject(client: KubeClient, ref: { apiVersion: string
 }
 
 export interface ApplyOptions { dryRun?: boolean; force?: boolean }
-export interface ApplyResult { action: ApplyAction; object: KubeObject }
+export interface ApplyResult { action: ApplyAction; object?: KubeObject }
+type ObjectMeta = KubeObject['metadata'];
+
+/** Set on every object we apply: the hash of what we applied, so that a re-run can skip what is current. */
+export const APPLIED_HASH = 'k8ssandra.io/applied-hash';
+
+export function contentHash(obj: KubeObject): string {
+  return createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 32);
+}
+
+/**
+ * Whether an object is exactly as we last applied it: it carries the hash of what we would apply
+ * now, and no other manager has written it since our last apply (status writes do not count). Any
+ * edit of our fields by someone else shows up in managedFields with a later time.
+ */
+export function upToDate(meta: ObjectMeta | undefined, hash: string): boolean {
+  if (!meta || meta.annotations?.[APPLIED_HASH] !== hash) return false;
+  const fields = (meta.managedFields ?? []) as { manager: string; operation: string; time?: string; subresource?: string }[];
+  const ours = fields.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
+  if (!ours?.time) return false;
+  return fields.every((f) => f === ours || f.subresource === 'status' || (f.time ?? '') < ours.time!);
+}
+
+/** Metadata (with managedFields) of every object of a kind, in one request, keyed by name. */
+export async function listMetadata(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string }): Promise<Map<string, ObjectMeta>> {
+  try {
+    const info = await resourceInfo(client, ref.apiVersion, ref.kind);
+    const ns = info.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace ?? 'default')}` : '';
+    const list = await client.request<{ items: { metadata: ObjectMeta }[] }>({ path: `${groupVersionPath(ref.apiVersion)}${ns}/${info.plural}`,
+      accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' });
+    return new Map(list.items.map((i) => [i.metadata.name, i.metadata]));
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 404) return new Map();
+    throw e;
+  }
+}
 
 /**
  * The one write path: server-side apply under our field manager. Without `force`, fields that another
  * manager owns are a conflict (409) rather than silently taken over. The answer says whether the
- * object was created, changed or left as it was, also in a server-side dry run.
+ * object was created, changed or left as it was, also in a server-side dry run. `before` is the
+ * object's current metadata when the caller has it (null: it does not exist), saving a read.
  */
-export async function applyObject(client: KubeClient, obj: KubeObject, opts: ApplyOptions = {}): Promise<ApplyResult> {
+export async function applyObject(client: KubeClient, obj: KubeObject, opts: ApplyOptions & { before?: ObjectMeta | null } = {}): Promise<ApplyResult> {
   const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
-  const path = await objectPath(client, ref);
-  const before = await getObject(client, ref);
+  const hash = contentHash(obj);
+  const before = opts.before !== undefined ? opts.before : (await getObject(client, ref))?.metadata ?? null;
+  if (upToDate(before ?? undefined, hash)) return { action: 'unchanged' };
+  const body = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [APPLIED_HASH]: hash } } };
   const after = await client.request<KubeObject>({
-    method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml',
+    method: 'PATCH', path: await objectPath(client, ref), body, contentType: 'application/apply-patch+yaml',
     query: { fieldManager: FIELD_MANAGER, force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
   });
   let action: ApplyAction;
   if (!before) action = 'created';
-  else if (opts.dryRun) action = sameContent(before, after) ? 'unchanged' : 'changed';
-  else action = before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'changed';
+  else if (opts.dryRun) action = sameContent(await getObject(client, ref), after) ? 'unchanged' : 'changed';
+  else action = before.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'changed';
   return { action, object: after };
 }
 
-function sameContent(a: KubeObject, b: KubeObject): boolean {
+/** Equal but for what every write changes (a dry run keeps the old resourceVersion). */
+function sameContent(a: KubeObject | null, b: KubeObject): boolean {
   const strip = (o: KubeObject) => {
     const { managedFields: _m, resourceVersion: _r, generation: _g, ...meta } = o.metadata;
     return JSON.stringify({ ...o, metadata: meta });
   };
-  return strip(a) === strip(b);
+  return !!a && strip(a) === strip(b);
 }
 
 export const refOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;

@@ -1,16 +1,26 @@
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from '../kube/client.js';
-import { applyObject, getObject, refOf, type ApplyAction, type KubeObject } from '../kube/resources.js';
+import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from '../kube/resources.js';
 import { waitUntil } from '../util/wait.js';
 
 export interface AppliedObject { ref: string; action: ApplyAction }
 
-/** Applies objects in parallel (bounded, so one cluster never sees a burst); the order of results is the input's. */
+/**
+ * Applies objects in parallel (bounded, so one cluster never sees a burst); results keep the input's
+ * order. Current metadata is read with one list per kind, so objects already as we applied them cost
+ * no further request (a no-op re-run stays fast and light on the API server).
+ */
 export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { dryRun?: boolean; force?: boolean }): Promise<AppliedObject[]> {
   const limit = pLimit(8);
+  const kinds = new Map<string, Promise<Map<string, KubeObject['metadata']>>>();
+  const existing = (o: KubeObject) => {
+    const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
+    if (!kinds.has(key)) kinds.set(key, listMetadata(client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace }));
+    return kinds.get(key)!.then((m) => m.get(o.metadata.name) ?? null);
+  };
   return Promise.all(objs.map((o) => limit(async () => {
     try {
-      return { ref: refOf(o), action: (await applyObject(client, o, opts)).action };
+      return { ref: refOf(o), action: (await applyObject(client, o, { ...opts, before: await existing(o) })).action };
     } catch (e) {
       // A dry run cannot validate objects whose namespace or CRD the same run would create first.
       if (opts.dryRun && e instanceof ApiError && e.status === 404) return { ref: refOf(o), action: 'created' as const };

@@ -25,8 +25,11 @@ export async function installCluster(target: InstallTarget, release: OperatorRel
   const applied: AppliedObject[] = [];
   const applyGroup = async (objs: KubeObject[]) => {
     const { first, rest } = splitForApply(objs);
-    applied.push(...await applyAll(client, first, opts));
-    if (!opts.dryRun) await waitCrdsEstablished(client, first, opts.deadline);
+    const done = await applyAll(client, first, opts);
+    applied.push(...done);
+    // Unchanged CRDs were established by an earlier run; wait only for what this run wrote.
+    const written = first.filter((_, i) => done[i]!.action !== 'unchanged');
+    if (!opts.dryRun) await waitCrdsEstablished(client, written, opts.deadline);
     applied.push(...await applyAll(client, rest, opts));
   };
   if (plan.certManager.length) {

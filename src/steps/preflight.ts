@@ -58,6 +58,33 @@ export async function selfAccessReview(client: KubeClient, p: Permission, namesp
   return r.status.allowed;
 }
 
+interface ResourceRule { verbs: string[]; apiGroups?: string[]; resources?: string[]; resourceNames?: string[] }
+
+/** Whether the rules of a SelfSubjectRulesReview grant a permission outright (wildcards included). */
+export function rulesGrant(rules: ResourceRule[], p: Permission): boolean {
+  const resource = p.subresource ? `${p.resource}/${p.subresource}` : p.resource;
+  return rules.some((r) => !r.resourceNames?.length
+    && (r.verbs.includes('*') || r.verbs.includes(p.verb))
+    && (r.apiGroups ?? []).some((g) => g === '*' || g === p.group)
+    && (r.resources ?? []).some((x) => x === '*' || x === resource || (p.subresource && x === `${p.resource}/*`)));
+}
+
+/**
+ * The permissions the user lacks. One SelfSubjectRulesReview settles most (one request instead of
+ * dozens); whatever it does not grant outright is asked one by one, since rules reviews can be
+ * incomplete (webhook authorizers such as EKS's).
+ */
+async function deniedPermissions(client: KubeClient, perms: Permission[], namespace: string): Promise<Permission[]> {
+  const review = await client.request<{ status: { resourceRules?: ResourceRule[] } }>({
+    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+    body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectRulesReview', spec: { namespace } },
+  }).catch(() => ({ status: { resourceRules: [] } }));
+  const unsure = perms.filter((p) => !rulesGrant(review.status.resourceRules ?? [], p));
+  const limit = pLimit(8);
+  const allowed = await Promise.all(unsure.map((p) => limit(() => selfAccessReview(client, p, namespace))));
+  return unsure.filter((_, i) => !allowed[i]);
+}
+
 const describePermission = (p: Permission) =>
   `${p.verb} ${p.resource}${p.subresource ? '/' + p.subresource : ''}${p.group ? '.' + p.group : ''}`;
 
@@ -80,10 +107,8 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
       : e instanceof ApiError ? `${e.status} ${e.message}` : e instanceof ConnectError ? e.message : String(e);
     return facts;
   }
-  const limit = pLimit(8);
   const perms = installPermissions(opts.role);
-  const allowed = await Promise.all(perms.map((p) => limit(() => selfAccessReview(client, p, opts.namespace))));
-  facts.denied = perms.filter((_, i) => !allowed[i]).map(describePermission);
+  facts.denied = (await deniedPermissions(client, perms, opts.namespace)).map(describePermission);
   const [certManager, operators, nodes] = await Promise.all([
     client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true, () => false),
     findOperators(client).catch(() => 'unknown' as const),

@@ -3,9 +3,11 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cut, heal, status } from '../../testbed/bed.js';
+import { loadContexts } from '../../testbed/kube.js';
 import { podCidr } from '../../testbed/topology.js';
 import {
   apply,
+  bedKubeconfig,
   connectorPod,
   createNamespace,
   deleteNamespace,
@@ -84,10 +86,14 @@ describe('pod network of the bed', () => {
     cut('cp', 'dp1');
     try {
       expect((await status()).cuts).toEqual([['cp', 'dp1']]);
-      const r = await probeFrom('cp', [`${ip.dp1}:${PORT}`, `${ip.dp2}:${PORT}`]);
+      // API server addresses count as the cluster's too (the control plane must reach data-plane APIs).
+      const api = Object.fromEntries(loadContexts(bedKubeconfig()).map((c) => [c.name, new URL(c.server).host]));
+      const r = await probeFrom('cp', [`${ip.dp1}:${PORT}`, `${ip.dp2}:${PORT}`, api.dp1!, api.dp2!]);
       expect(r[`${ip.dp1}:${PORT}`]).toMatchObject({ ok: false, error: 'timeout' });
       expect(r[`${ip.dp1}:${PORT}`]!.ms).toBeGreaterThanOrEqual(TIMEOUT_MS - 10);
       expect(r[`${ip.dp2}:${PORT}`]).toMatchObject({ ok: true });
+      expect(r[api.dp1!]).toMatchObject({ ok: false, error: 'timeout' });
+      expect(r[api.dp2!]).toMatchObject({ ok: true });
 
       // Raw sockets see the cut too: dp1's listener resets a connection from a cp pod address.
       const cpAddress = podCidr('cp').replace('0/24', '250');
