@@ -34,7 +34,7 @@ function handleTopLevelError(e: unknown, io: Io): number {
     if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help') return ExitCode.ok;
     return ExitCode.usage;
   }
-  io.stderr.write(`error: ${describe(e)}\n`);
+  io.stderr.write(`error: ${describe(e)}\n${isCliError(e) && e.hint ? `hint: ${e.hint}\n` : ''}`);
   return isCliError(e) ? ExitCode[e.exit] : ExitCode.internal;
 }
 

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { execute, type GlobalOptions, type Io } from '../main.js';
 import { DEFAULT_NAMESPACE } from '../defaults.js';
+import { usageError } from '../errors.js';
 import { durationFlag, parseApiServers, parseContextList } from './parse.js';
 import { version } from '../version.js';
 import { confirmer } from '../ui/prompt.js';
@@ -73,6 +74,28 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         }, ui, out);
       }));
     });
+
+  program.command('completion')
+    .summary('print a shell completion script (bash, zsh or fish)')
+    .argument('<shell>', 'bash, zsh or fish')
+    .addHelpText('after', `
+Examples:
+  source <(k8ssandra completion bash)                 # add to ~/.bashrc
+  source <(k8ssandra completion zsh)                  # add to ~/.zshrc
+  k8ssandra completion fish > ~/.config/fish/completions/k8ssandra.fish`)
+    .action(async (shell: string) => {
+      if (!['bash', 'zsh', 'fish'].includes(shell)) throw usageError(`no completion for shell "${shell}"`, 'use bash, zsh or fish');
+      const { completionScript } = await import('./completion.js');
+      io.stdout.write(completionScript(program, shell as 'bash' | 'zsh' | 'fish'));
+    });
+
+  // For completion scripts: the contexts of the kubeconfig, one a line, quietly nothing on error.
+  program.command('__contexts', { hidden: true }).action(async () => {
+    const { kubeconfigFiles, loadKubeconfig } = await import('../kube/kubeconfig.js');
+    try {
+      io.stdout.write([...loadKubeconfig(kubeconfigFiles(globals().kubeconfig)).contexts.keys()].map((c) => c + '\n').join(''));
+    } catch { /* nothing to complete */ }
+  });
 
   return program;
 }
