@@ -75,6 +75,32 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
     });
 
+  program.command('render')
+    .summary('write every object install would apply, one folder per context (GitOps); touches no cluster')
+    .requiredOption('-c, --contexts <list>', 'context names, comma-separated; the first is the control plane')
+    .requiredOption('--out <dir>', 'folder to write into (one sub-folder per context)')
+    .option('--control-plane <context>', 'the context that runs the control plane (default: the first)')
+    .option('-n, --namespace <ns>', 'namespace of the operator', DEFAULT_NAMESPACE)
+    .option('--operator-version <version>', 'k8ssandra-operator release (default: the pinned one)')
+    .option('--manifests <path>', 'rendered release: a file, or a folder with control-plane.yaml and data-plane.yaml')
+    .option('--cert-manager-manifests <file>', 'also render this cert-manager release into every folder')
+    .option('--cluster-scoped', 'the variant that watches all namespaces', false)
+    .addHelpText('after', `
+Examples:
+  k8ssandra render --contexts cp,dp1,dp2 --out ./k8ssandra --manifests ./k8ssandra-operator-v1.32.5/
+  kubectl --context dp1 apply --server-side -f ./k8ssandra/dp1/
+
+Secrets with tokens are not rendered: create them with "k8ssandra install" or your secret manager.`)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('render', g, io, async (ui, out) => {
+        const { runRender } = await import('../flows/render.js');
+        await runRender({ contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
+          operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
+          clusterScoped: opts.clusterScoped, out: opts.out }, ui, out);
+      }));
+    });
+
   program.command('completion')
     .summary('print a shell completion script (bash, zsh or fish)')
     .argument('<shell>', 'bash, zsh or fish')

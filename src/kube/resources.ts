@@ -117,7 +117,7 @@ export async function listMetadata(client: KubeClient, ref: { apiVersion: string
     const ns = info.namespaced ? `/namespaces/${encodeURIComponent(ref.namespace ?? 'default')}` : '';
     const list = await client.request<{ items: { metadata: ObjectMeta }[] }>({ path: `${groupVersionPath(ref.apiVersion)}${ns}/${info.plural}`,
       accept: 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1' });
-    return new Map(list.items.map((i) => [i.metadata.name, i.metadata]));
+    return new Map((list.items ?? []).map((i) => [i.metadata.name, i.metadata]));
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return new Map();
     throw e;
