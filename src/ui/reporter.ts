@@ -27,7 +27,9 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
   const stream = opts.stream ?? process.stderr;
   const style = styler(colorEnabled(stream));
   const write = (line: string) => { if (!opts.quiet) stream.write(line + '\n'); };
-  const interactive = !!stream.isTTY && !opts.quiet && !process.env.CI;
+  // Spinners redraw with escape codes: only on a terminal that allows colour (NO_COLOR, TERM=dumb and CI get plain lines).
+  // (A pseudo-terminal without a size reports 0 columns, which sends ora's redraw into an endless loop.)
+  const interactive = colorEnabled(stream) && !opts.quiet && (stream.columns ?? 0) > 0;
   let spinner: Ora | undefined;
 
   const lineAbove = (line: string) => {
@@ -44,7 +46,7 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
       const took = () => style.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`);
       if (interactive) {
         const { default: ora } = await import('ora');
-        spinner = ora({ text: title, stream }).start();
+        spinner = ora({ text: title, stream, discardStdin: false }).start();
       } else {
         write(`• ${title}`);
       }
