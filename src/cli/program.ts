@@ -1,9 +1,10 @@
 import { Command, Option } from 'commander';
 import { usageError } from '../errors.js';
 import { execute, type GlobalOptions, type Io } from '../main.js';
-import { DEFAULT_NAMESPACE } from '../manifests/operator-release.js';
+import { DEFAULT_NAMESPACE, DEFAULT_OPERATOR_VERSION } from '../manifests/operator-release.js';
 import { parseDuration } from '../plan/registration.js';
 import { parseContextList } from '../steps/connect.js';
+import { DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
 import { version } from '../version.js';
 import { confirmer } from '../ui/prompt.js';
 
@@ -54,6 +55,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--cert-manager-manifests <file>', 'cert-manager release file to install where it is missing (air-gapped)')
     .option('--skip-cert-manager', 'never install cert-manager (fail where it is missing)', false)
     .option('--skip-routability', 'do not probe pod-IP routability between clusters', false)
+    .addOption(probeOptions.ports()).addOption(probeOptions.image()).addOption(probeOptions.timeout())
     .option('--api-server <context=url...>', 'API server address the control plane uses for a data plane (repeatable)')
     .option('--token-ttl <duration>', 'lifetime of the control plane\'s tokens (e.g. 720h, 365d)', '365d')
     .option('--force', 'take over fields another field manager owns', false)
@@ -68,7 +70,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         await runInstall({
           kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
           operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
-          skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability,
+          skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
           apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: durationFlag('--token-ttl', opts.tokenTtl),
           dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
           confirm: confirmer(g, io),
@@ -76,7 +78,56 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
     });
 
+  program.command('check')
+    .summary('preflight and pod-IP routability checks; changes nothing but temporary probe pods')
+    .description('Everything install verifies before it changes anything: preflight checks of every cluster, then a probe of pod-IP\n'
+      + 'routability between every pair of clusters on the Cassandra ports (temporary probe pods, deleted at the end).')
+    .requiredOption('-c, --contexts <list>', 'kubeconfig contexts, comma-separated; the first is the control plane')
+    .option('--control-plane <context>', 'the context that will run the control plane (default: the first of --contexts)')
+    .option('-n, --namespace <ns>', 'namespace of the operator; the probe pods run there', DEFAULT_NAMESPACE)
+    .option('--operator-version <version>', 'release an install would bring, to compare existing installs with', DEFAULT_OPERATOR_VERSION)
+    .option('--skip-cert-manager', 'an install will not install cert-manager: fail where it is missing', false)
+    .option('--skip-routability', 'preflight only: no probe pods', false)
+    .addOption(probeOptions.ports()).addOption(probeOptions.image()).addOption(probeOptions.timeout())
+    .option('--timeout <duration>', 'give up after this long', '5m')
+    .addHelpText('after', EXAMPLES_CHECK)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('check', g, io, async (ui, out) => {
+        const { runCheck } = await import('../flows/check.js');
+        await runCheck({
+          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
+          operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
+          probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+        }, ui, out);
+      }));
+    });
+
   return program;
+}
+
+const EXAMPLES_CHECK = `
+Examples:
+  # is everything ready for an install into cp, dp1 and dp2?
+  k8ssandra check --contexts cp,dp1,dp2
+
+  # a private registry, internode and CQL only, JSON for CI
+  k8ssandra check --contexts cp,dp1 --probe-image registry.example.com/mirror/busybox:1.37 --ports 7000,9042 -o json`;
+
+/** The routability probe's flags, shared by install and check. */
+const probeOptions = {
+  ports: () => new Option('--ports <list>', 'TCP ports probed between pod IPs, comma-separated').default(DEFAULT_PROBE.ports.join(',')),
+  image: () => new Option('--probe-image <image>', 'image of the probe pods: needs sh and a busybox nc (for private registries)').default(DEFAULT_PROBE.image),
+  timeout: () => new Option('--probe-timeout <duration>', 'connect timeout of each probe').default(`${DEFAULT_PROBE.timeoutMs / 1000}s`),
+};
+
+function probeSettings(opts: { ports: string; probeImage: string; probeTimeout: string }): ProbeSettings {
+  const ports = opts.ports.split(',').map((p) => p.trim());
+  if (ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+    throw usageError(`--ports ${opts.ports} is not a list of TCP ports`, 'e.g. --ports 7000,7001,9042,8080');
+  }
+  if (!opts.probeImage.trim()) throw usageError('--probe-image is empty', `e.g. --probe-image ${DEFAULT_PROBE.image}`);
+  return { ports: [...new Set(ports.map(Number))], image: opts.probeImage.trim(), timeoutMs: durationFlag('--probe-timeout', opts.probeTimeout) * 1000 };
 }
 
 function durationFlag(flag: string, value: string): number {
