@@ -4,6 +4,7 @@
 // port-forward: creating and deleting pods in one namespace is all it needs). The pure parts (target
 // plan, results, matrix, diagnosis) come first; the Kubernetes I/O is `probeRoutability` at the end.
 import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { check, type Check } from '../checks/catalog.js';
 import { CliError, describe } from '../errors.js';
 import { ApiError } from '../kube/client.js';
@@ -40,23 +41,45 @@ export interface ListenerAddress { context: string; podIP: string }
 export interface ProbeTarget { to: string; port: number; target: string }
 export interface ConnectorPlan { from: string; name: string; targets: ProbeTarget[] }
 
-export const probePodName = (role: ProbeRole, runId: string, index?: number) =>
-  `k8ssandra-probe-${role}-${runId}${index === undefined ? '' : `-${index}`}`;
+export const probePodName = (role: ProbeRole, runId: string, suffix?: string | number) =>
+  `k8ssandra-probe-${role}-${runId}${suffix === undefined ? '' : `-${suffix}`}`;
 
 export const targetOf = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
-/** From every cluster, every other cluster's listener on every port; split into pods of bounded size. */
-export function planConnectors(listeners: ListenerAddress[], ports: number[], runId: string): ConnectorPlan[] {
+/** Connector pods for targets per from-cluster, each pod with at most MAX_TARGETS_PER_CONNECTOR of them. */
+function connectorPlans(targetsByFrom: Map<string, ProbeTarget[]>, name: (i: number) => string): ConnectorPlan[] {
   const plans: ConnectorPlan[] = [];
-  for (const from of listeners) {
-    const targets = listeners.filter((l) => l.context !== from.context)
-      .flatMap((l) => ports.map((port) => ({ to: l.context, port, target: targetOf(l.podIP, port) })));
+  for (const [from, targets] of targetsByFrom) {
     for (let i = 0; i * MAX_TARGETS_PER_CONNECTOR < targets.length; i++) {
-      plans.push({ from: from.context, name: '', targets: targets.slice(i * MAX_TARGETS_PER_CONNECTOR, (i + 1) * MAX_TARGETS_PER_CONNECTOR) });
+      plans.push({ from, name: name(plans.length), targets: targets.slice(i * MAX_TARGETS_PER_CONNECTOR, (i + 1) * MAX_TARGETS_PER_CONNECTOR) });
     }
   }
-  plans.forEach((p, i) => { p.name = probePodName('connector', runId, i); });
   return plans;
+}
+
+/** From every cluster, every other cluster's listener on every port. */
+export function planConnectors(listeners: ListenerAddress[], ports: number[], runId: string): ConnectorPlan[] {
+  return connectorPlans(new Map(listeners.map((from) => [from.context, listeners.filter((l) => l.context !== from.context)
+    .flatMap((l) => ports.map((port) => ({ to: l.context, port, target: targetOf(l.podIP, port) })))])), (i) => probePodName('connector', runId, i));
+}
+
+/**
+ * A second round for the targets that failed fast (refused, reset, unreachable: well within the timeout),
+ * so that a listener socket opened a moment late or a route programmed a moment late is not reported as
+ * a failure. Timeouts are not repeated: they would cost the whole timeout again.
+ */
+export function planRetry(pairs: RoutabilityPair[], timeoutMs: number, runId: string): ConnectorPlan[] {
+  const byFrom = new Map<string, ProbeTarget[]>();
+  for (const p of pairs.filter((p) => !p.ok && p.ms !== undefined && p.ms < timeoutMs / 2)) {
+    byFrom.set(p.from, [...(byFrom.get(p.from) ?? []), { to: p.to, port: p.port, target: p.target }]);
+  }
+  return connectorPlans(byFrom, (i) => probePodName('connector', runId, `retry-${i}`));
+}
+
+/** The pairs with the second round's results in place of the first's. */
+export function mergeRetry(pairs: RoutabilityPair[], retried: RoutabilityPair[]): RoutabilityPair[] {
+  const again = new Map(retried.map((p) => [`${p.from} ${p.to} ${p.port}`, p]));
+  return pairs.map((p) => again.get(`${p.from} ${p.to} ${p.port}`) ?? p);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -295,6 +318,7 @@ interface ClusterProbe { cluster: Cluster; namespaceCreated: boolean; pods: stri
 const podRef = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace, name });
 const namespaceRef = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name });
 const CLEANUP_MS = 30_000;
+const RETRY_PAUSE_MS = 1000;
 const podKey = (p: ClusterProbe, name: string) => `${p.cluster.ctx.name}/${name}`;
 
 /** Uses the namespace if it is there (waiting out a deletion in progress); creates it otherwise. */
@@ -401,17 +425,26 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
     report.listeners = probes.map((p) => ({ context: p.cluster.ctx.name, podIP: ips.get(podKey(p, listener))! }));
     const plans = planConnectors(report.listeners, o.ports, runId);
 
-    progress('connectors');
-    o.signal?.throwIfAborted();
     const byContext = new Map(probes.map((p) => [p.cluster.ctx.name, p]));
-    await Promise.all(plans.map(async (plan) => {
-      const p = byContext.get(plan.from)!;
-      p.pods.push(plan.name);
-      await applyObject(p.cluster.client, connectorPod(o.namespace, runId, plan, o));
-    }));
-    const outcomes = await waitForPods('the probe connector pods to finish', 'connector',
-      plans.map((plan) => ({ p: byContext.get(plan.from)!, name: plan.name })), o, connectorOutcome);
-    report.pairs = pairsFromReports(plans, new Map(plans.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!])));
+    const connect = async (plans: ConnectorPlan[]): Promise<RoutabilityPair[]> => {
+      o.signal?.throwIfAborted();
+      await Promise.all(plans.map(async (plan) => {
+        const p = byContext.get(plan.from)!;
+        p.pods.push(plan.name);
+        await applyObject(p.cluster.client, connectorPod(o.namespace, runId, plan, o));
+      }));
+      const outcomes = await waitForPods('the probe connector pods to finish', 'connector',
+        plans.map((plan) => ({ p: byContext.get(plan.from)!, name: plan.name })), o, connectorOutcome);
+      return pairsFromReports(plans, new Map(plans.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!])));
+    };
+    progress('connectors');
+    const first = await connect(plans);
+    const retry = planRetry(first, o.timeoutMs, runId);
+    if (retry.length) {
+      progress('connectors (second attempt for quick failures)');
+      await sleep(RETRY_PAUSE_MS, undefined, { signal: o.signal });
+    }
+    report.pairs = retry.length ? mergeRetry(first, await connect(retry)) : first;
   } finally {
     progress('cleaning up');
     const keep = !!o.keepCreatedNamespace && report.pairs.length > 0 && report.pairs.every((p) => p.ok);

@@ -3,8 +3,8 @@ import type { RoutabilityPair, RoutabilityReport } from '../../src/report/model.
 import { renderReport } from '../../src/report/render.js';
 import { overlappingPodCidrs } from '../../src/steps/preflight.js';
 import {
-  connectorOutcome, connectorPod, diagnosePair, listenerIp, listenerPod, MAX_TARGETS_PER_CONNECTOR, pairsFromReports, planConnectors,
-  podProblem, routabilityChecks, routabilityMatrices, type PodNetwork,
+  connectorOutcome, connectorPod, diagnosePair, listenerIp, listenerPod, MAX_TARGETS_PER_CONNECTOR, mergeRetry, pairsFromReports, planConnectors,
+  planRetry, podProblem, routabilityChecks, routabilityMatrices, type PodNetwork,
 } from '../../src/steps/routability.js';
 import { styler } from '../../src/ui/style.js';
 
@@ -83,6 +83,20 @@ describe('routability: results', () => {
     const got = pairsFromReports(plans, new Map([[plans[0]!.name, { failed: 'probe failed: the probe image has no nc' }]]));
     expect(got.filter((p) => p.from === 'cp').map((p) => p.error)).toEqual(['probe failed: the probe image has no nc', 'probe failed: the probe image has no nc']);
     expect(got.filter((p) => p.from === 'dp1').every((p) => !p.ok && p.error === 'no result')).toBe(true);
+  });
+
+  it('tries quick failures once more, never timeouts, and keeps the second answer', () => {
+    const first = pairs((p) => (p.from === 'cp' && p.to === 'dp1' ? 'refused' : p.from === 'dp2' && p.to === 'cp' ? 'timeout' : undefined))
+      .map((p) => (p.error === 'refused' ? { ...p, ms: 1 } : p));
+    const retry = planRetry(first, 2000, 'r9');
+    expect(retry).toEqual([{ from: 'cp', name: 'k8ssandra-probe-connector-r9-retry-0',
+      targets: PORTS.map((port) => ({ to: 'dp1', port, target: `10.21.0.5:${port}` })) }]);
+    const again = pairsFromReports(retry, new Map([[retry[0]!.name, { results: PORTS.map((port) => ({ target: `10.21.0.5:${port}`, ok: port !== 8080, ms: 2, ...(port === 8080 ? { error: 'refused' } : {}) })) }]]));
+    const merged = mergeRetry(first, again);
+    expect(merged).toHaveLength(first.length);
+    expect(merged.filter((p) => !p.ok).map((p) => `${p.from}->${p.to}:${p.port} ${p.error}`)).toEqual([
+      'cp->dp1:8080 refused', ...PORTS.map((port) => `dp2->cp:${port} timeout`)]);
+    expect(planRetry(pairs(), 2000, 'r9')).toEqual([]);
   });
 
   it('reads pod states: ready listeners, finished connectors, stuck pods', () => {
