@@ -25,6 +25,17 @@ async function namespaceGone(context: string, ns: string): Promise<boolean> {
   return phase === '' || phase === 'Terminating';
 }
 
+const install = (namespace: string, ...extra: string[]) => k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--namespace', namespace,
+  '--manifests', operatorManifests, '--cert-manager-manifests', certManagerManifests, '--yes', '-o', 'json', ...extra]);
+
+/**
+ * Preflight refuses an operator in a second namespace: take away the operator Deployments an earlier
+ * test may have installed, so that only routability decides whether these installs go on.
+ */
+async function removeOperatorDeployments(): Promise<void> {
+  await Promise.all(CONTEXTS.map((c) => kubectl(c, 'delete', 'deployment', '-A', '-l', 'control-plane=k8ssandra-operator', '--ignore-not-found')));
+}
+
 const failingPairs = (report: any) => report.routability.pairs.filter((p: any) => !p.ok).map((p: any) => `${p.from}->${p.to}:${p.port}`).sort();
 
 describe('routability between the bed\'s clusters', () => {
@@ -89,13 +100,10 @@ describe('routability between the bed\'s clusters', () => {
   });
 
   it('with dp1 and dp2 cut, install stops with exit 3 before installing anything', async () => {
-    // Preflight refuses a second operator namespace: take away the operator Deployments an earlier test
-    // may have installed, so that only routability can stop this install.
-    await Promise.all(CONTEXTS.map((c) => kubectl(c, 'delete', 'deployment', '-A', '-l', 'control-plane=k8ssandra-operator', '--ignore-not-found')));
+    await removeOperatorDeployments();
     cut('dp1', 'dp2');
     const ns = uniqueName('rt-install');
-    const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--namespace', ns, '--manifests', operatorManifests,
-      '--cert-manager-manifests', certManagerManifests, '--probe-timeout', '1s', '--yes', '-o', 'json']);
+    const r = await install(ns, '--probe-timeout', '1s');
     expect(r.exitCode, r.stdout + r.stderr).toBe(3);
     const report = r.json();
     expect(report.error.message).toMatch(/^2 pair\(s\) of clusters cannot reach each other's pod IPs \(dp1: cannot reach dp2 .*\); nothing was installed$/);
@@ -108,6 +116,26 @@ describe('routability between the bed\'s clusters', () => {
       expect(await namespaceGone(c, ns), c).toBe(true);
     }
   });
+
+  it('with every pair reachable, install probes and goes on, keeping the namespace the probe created', async () => {
+    await removeOperatorDeployments();
+    const ns = uniqueName('rt-install-ok');
+    try {
+      const r = await install(ns, '--no-wait');
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      const report = r.json();
+      expect(report.routability.pairs).toHaveLength(24);
+      expect(failingPairs(report)).toEqual([]);
+      expect(report.checks.find((c: any) => c.id === 'ROUTABILITY')).toMatchObject({ status: 'pass' });
+      expect(r.stderr).toMatch(/cp: namespace rt-install-ok-\S+ created for the probe \(kept for the install\)/);
+      for (const c of CONTEXTS) {
+        expect(await kubectl(c, 'get', 'deployment', 'k8ssandra-operator', '-n', ns, '-o', 'name'), c).toBe('deployment.apps/k8ssandra-operator');
+        expect(await kubectl(c, 'get', 'namespace', ns, '-o', 'jsonpath={.status.phase}'), c).toBe('Active');
+      }
+    } finally {
+      await Promise.all(CONTEXTS.map((c) => deleteNamespace(c, ns)));
+    }
+  }, 300_000); // a whole install: minutes on a loaded machine
 
   it('reports overlapping pod CIDRs (a dp2 node with a range inside cp\'s)', async () => {
     // kwok manages every node: keep pods off this one, it exists only for its spec.podCIDR.
