@@ -376,9 +376,11 @@ async function waitForPods<T>(what: string, role: ProbeRole, pods: { p: ClusterP
   }
 }
 
+export interface CleanupFailure { context: string; message: string }
+
 /** Deletes this run's pods (and a namespace it created, unless kept) and waits until they are gone; returns what failed. */
-async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: boolean): Promise<string[]> {
-  const failures: string[] = [];
+async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: boolean): Promise<CleanupFailure[]> {
+  const failures: CleanupFailure[] = [];
   const deadline = Date.now() + CLEANUP_MS;
   await Promise.all(probes.map(async (p) => {
     const { client } = p.cluster;
@@ -390,13 +392,13 @@ async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: b
       }, { deadline });
       if (p.namespaceCreated && !keepNamespace) await deleteObject(client, namespaceRef(o.namespace));
     } catch (e) {
-      failures.push(`${client.context}: ${describe(e)}`);
+      failures.push({ context: client.context, message: describe(e) });
     }
   }));
   return failures;
 }
 
-export interface ProbeOutcome { report: RoutabilityReport; cleanupFailures: string[] }
+export interface ProbeOutcome { report: RoutabilityReport; cleanupFailures: CleanupFailure[] }
 
 /**
  * Runs the probe in every cluster in parallel: listeners first, then connectors aimed at the listeners'
@@ -408,7 +410,7 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
   const runId = o.runId ?? randomBytes(4).toString('hex');
   const probes: ClusterProbe[] = clusters.map((cluster) => ({ cluster, namespaceCreated: false, pods: [] }));
   const report: RoutabilityReport = { runId, namespace: o.namespace, probeImage: o.image, timeoutMs: o.timeoutMs, ports: o.ports, listeners: [], pairs: [] };
-  let cleanupFailures: string[] = [];
+  let cleanupFailures: CleanupFailure[] = [];
   try {
     progress('listeners');
     await Promise.all(probes.map(async (p) => {
@@ -472,7 +474,7 @@ export async function checkRoutability(clusters: Cluster[], o: RoutabilityStepOp
     podCidrs: new Map(o.facts.map((f) => [f.context, f.podCidrs])) };
   const checks = routabilityChecks(report, net);
   for (const f of cleanupFailures) {
-    checks.push(check('ROUTABILITY', 'warn', `could not delete the probe pods: ${f}`, { context: f.slice(0, f.indexOf(':')),
+    checks.push(check('ROUTABILITY', 'warn', `${f.context}: could not delete the probe pods: ${f.message}`, { context: f.context,
       hint: `delete them with kubectl delete pods -n ${o.namespace} -l ${PROBE_RUN_LABEL}=${report.runId}` }));
   }
   return { report, checks };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RoutabilityPair, RoutabilityReport } from '../../src/report/model.js';
 import { renderReport } from '../../src/report/render.js';
-import { overlappingPodCidrs } from '../../src/steps/preflight.js';
+import { evaluatePreflight, installPermissions, overlappingPodCidrs, type ClusterFacts } from '../../src/steps/preflight.js';
 import {
   connectorOutcome, connectorPod, diagnosePair, listenerIp, listenerPod, MAX_TARGETS_PER_CONNECTOR, mergeRetry, pairsFromReports, planConnectors,
   planRetry, podProblem, routabilityChecks, routabilityMatrices, type PodNetwork,
@@ -188,6 +188,20 @@ describe('routability: diagnosis and checks', () => {
     expect(diagnosePair('cp', 'dp2', reset, net())).toMatch(/^connections from cp to dp2 are reset: a firewall rejects/);
     const noResult = report(pairs((p) => (p.from === 'cp' ? 'no result' : undefined)));
     expect(diagnosePair('cp', 'dp1', noResult, net())).toMatch(/^the probe in cp gave no result/);
+  });
+
+  it('preflight warns about nodes without a pod CIDR and asks for the probe\'s pod permissions', () => {
+    const facts = (context: string, podCidrs: string[], nodesWithoutCidr: number): ClusterFacts => ({ context, server: `https://${context}`, reachable: true,
+      version: 'v1.34.0', clusterId: context, denied: [], certManager: true, operators: [], podCidrs, nodesWithoutCidr });
+    const checks = evaluatePreflight([facts('cp', ['10.20.0.0/16'], 2), facts('dp1', [], 3)],
+      { controlPlane: 'cp', namespace: 'ns', operatorVersion: 'v1.32.5', installCertManager: true });
+    expect(checks.filter((c) => c.id === 'POD-CIDR-OVERLAP').map((c) => [c.status, c.message])).toEqual([
+      ['warn', 'cp: 2 node(s) have no spec.podCIDR, their pod ranges cannot be compared'],
+      ['warn', 'dp1: nodes have no spec.podCIDR, pod ranges cannot be compared'],
+      ['pass', 'no pod CIDRs overlap']]);
+    for (const role of ['control-plane', 'data-plane'] as const) {
+      expect(installPermissions(role).filter((p) => p.resource === 'pods').map((p) => `${p.verb} ${p.namespaced}`)).toEqual(['create true', 'delete true']);
+    }
   });
 
   it('warns when a pod IP lies outside the nodes\' pod CIDRs', () => {
