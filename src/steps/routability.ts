@@ -428,16 +428,16 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
     const plans = planConnectors(report.listeners, o.ports, runId);
 
     const byContext = new Map(probes.map((p) => [p.cluster.ctx.name, p]));
-    const connect = async (plans: ConnectorPlan[]): Promise<RoutabilityPair[]> => {
+    const connect = async (batch: ConnectorPlan[]): Promise<RoutabilityPair[]> => {
       o.signal?.throwIfAborted();
-      await Promise.all(plans.map(async (plan) => {
+      await Promise.all(batch.map(async (plan) => {
         const p = byContext.get(plan.from)!;
         p.pods.push(plan.name);
         await applyObject(p.cluster.client, connectorPod(o.namespace, runId, plan, o));
       }));
       const outcomes = await waitForPods('the probe connector pods to finish', 'connector',
-        plans.map((plan) => ({ p: byContext.get(plan.from)!, name: plan.name })), o, connectorOutcome);
-      return pairsFromReports(plans, new Map(plans.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!])));
+        batch.map((plan) => ({ p: byContext.get(plan.from)!, name: plan.name })), o, connectorOutcome);
+      return pairsFromReports(batch, new Map(batch.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!])));
     };
     progress('connectors');
     const first = await connect(plans);
@@ -454,6 +454,8 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
     for (const p of probes.filter((x) => x.namespaceCreated)) {
       note(`${p.cluster.ctx.name}: namespace ${o.namespace} created for the probe${keep ? ' (kept for the install)' : ', deleted again'}`);
     }
+    // Said here too: when the probe failed, the caller never sees the outcome.
+    for (const f of cleanupFailures) note(`${f.context}: could not delete the probe pods (${f.message}): kubectl delete pods -n ${o.namespace} -l ${PROBE_RUN_LABEL}=${runId}`);
   }
   return { report, cleanupFailures };
 }

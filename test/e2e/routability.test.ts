@@ -38,7 +38,8 @@ async function removeOperatorDeployments(): Promise<void> {
 
 const failingPairs = (report: any) => report.routability.pairs.filter((p: any) => !p.ok).map((p: any) => `${p.from}->${p.to}:${p.port}`).sort();
 
-describe('routability between the bed\'s clusters', () => {
+// Each test runs the CLI two or three times, an install among them: minutes on a loaded machine.
+describe('routability between the bed\'s clusters', { timeout: 300_000 }, () => {
   beforeAll(() => { heal(); });
   afterEach(async () => {
     heal();
@@ -135,7 +136,7 @@ describe('routability between the bed\'s clusters', () => {
     } finally {
       await Promise.all(CONTEXTS.map((c) => deleteNamespace(c, ns)));
     }
-  }, 300_000); // a whole install: minutes on a loaded machine
+  });
 
   it('reports overlapping pod CIDRs (a dp2 node with a range inside cp\'s)', async () => {
     // kwok manages every node: keep pods off this one, it exists only for its spec.podCIDR.
