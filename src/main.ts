@@ -60,7 +60,8 @@ export async function execute(command: string, g: GlobalOptions, io: Io,
   const exitCode = error ? ExitCode[error.exit] : out.ok ? ExitCode.ok : ExitCode[out.failExit ?? 'notReady'];
   const report: Report = {
     schemaVersion: REPORT_SCHEMA_VERSION, command, ok: !error && out.ok, exitCode, dryRun: out.dryRun,
-    clusters: out.clusters, registrations: out.registrations, checks: out.checks, summary: out.summary,
+    clusters: out.clusters, registrations: out.registrations, checks: out.checks,
+    ...(out.routability ? { routability: out.routability } : {}), summary: out.summary,
     ...(error ? { error: { message: error.message, hint: error.hint, exit: error.exit } } : {}),
     elapsedMs: Date.now() - started,
   };

@@ -1,5 +1,6 @@
 import { usageError } from '../errors.js';
 import { parseDuration } from '../util/duration.js';
+import { DEFAULT_PROBE, type ProbeSettings } from '../defaults.js';
 
 // Flag parsers: light on imports, since every command's start-up loads them.
 
@@ -26,4 +27,14 @@ export function parseApiServers(values: string[] | undefined): Record<string, st
     out[ctx] = url.replace(/\/$/, '');
   }
   return out;
+}
+
+/** The routability probe's flags, shared by install and check. */
+export function probeSettings(opts: { ports: string; probeImage: string; probeTimeout: string }): ProbeSettings {
+  const ports = opts.ports.split(',').map((p) => p.trim());
+  if (ports.some((p) => !/^\d+$/.test(p) || Number(p) < 1 || Number(p) > 65535)) {
+    throw usageError(`--ports ${opts.ports} is not a list of TCP ports`, 'e.g. --ports 7000,7001,9042,8080');
+  }
+  if (!opts.probeImage.trim()) throw usageError('--probe-image is empty', `e.g. --probe-image ${DEFAULT_PROBE.image}`);
+  return { ports: [...new Set(ports.map(Number))], image: opts.probeImage.trim(), timeoutMs: durationFlag('--probe-timeout', opts.probeTimeout) * 1000 };
 }

@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { execute, type GlobalOptions, type Io } from '../main.js';
-import { DEFAULT_NAMESPACE } from '../defaults.js';
+import { DEFAULT_NAMESPACE, DEFAULT_OPERATOR_VERSION, DEFAULT_PROBE } from '../defaults.js';
 import { usageError } from '../errors.js';
-import { durationFlag, parseApiServers, parseContextList } from './parse.js';
+import { durationFlag, parseApiServers, parseContextList, probeSettings } from './parse.js';
 import { version } from '../version.js';
 import { confirmer } from '../ui/prompt.js';
 
@@ -53,6 +53,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('--cert-manager-manifests <file>', 'cert-manager release file to install where it is missing (air-gapped)')
     .option('--skip-cert-manager', 'never install cert-manager (fail where it is missing)', false)
     .option('--skip-routability', 'do not probe pod-IP routability between clusters', false)
+    .addOption(probeOptions.ports()).addOption(probeOptions.image()).addOption(probeOptions.timeout())
     .option('--api-server <context=url...>', 'API server address the control plane uses for a data plane (repeatable)')
     .option('--token-ttl <duration>', 'lifetime of the control plane\'s tokens (e.g. 720h, 365d)', '365d')
     .option('--force', 'take over fields another field manager owns', false)
@@ -67,13 +68,39 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
         await runInstall({
           kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
           operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
-          skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability,
+          skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
           apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: durationFlag('--token-ttl', opts.tokenTtl),
           dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
           confirm: confirmer(g, io),
         }, ui, out);
       }));
     });
+
+  program.command('check')
+    .summary('preflight and pod-IP routability checks; changes nothing but temporary probe pods')
+    .description('Everything install verifies before it changes anything: preflight checks of every cluster, then a probe of pod-IP\n'
+      + 'routability between every pair of clusters on the Cassandra ports (temporary probe pods, deleted at the end).')
+    .requiredOption('-c, --contexts <list>', 'kubeconfig contexts, comma-separated; the first is the control plane')
+    .option('--control-plane <context>', 'the context that will run the control plane (default: the first of --contexts)')
+    .option('-n, --namespace <ns>', 'namespace of the operator; the probe pods run there', DEFAULT_NAMESPACE)
+    .option('--operator-version <version>', 'release an install would bring, to compare existing installs with', DEFAULT_OPERATOR_VERSION)
+    .option('--skip-cert-manager', 'an install will not install cert-manager: fail where it is missing', false)
+    .option('--skip-routability', 'preflight only: no probe pods', false)
+    .addOption(probeOptions.ports()).addOption(probeOptions.image()).addOption(probeOptions.timeout())
+    .option('--timeout <duration>', 'give up after this long', '5m')
+    .addHelpText('after', EXAMPLES_CHECK)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('check', g, io, async (ui, out) => {
+        const { runCheck } = await import('../flows/check.js');
+        await runCheck({
+          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
+          operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
+          probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+        }, ui, out);
+      }));
+    });
+
 
   program.command('render')
     .summary('write every object install would apply, one folder per context (GitOps); touches no cluster')
@@ -125,3 +152,19 @@ Examples:
 
   return program;
 }
+
+
+const EXAMPLES_CHECK = `
+Examples:
+  # is everything ready for an install into cp, dp1 and dp2?
+  k8ssandra check --contexts cp,dp1,dp2
+
+  # a private registry, internode and CQL only, JSON for CI
+  k8ssandra check --contexts cp,dp1 --probe-image registry.example.com/mirror/busybox:1.37 --ports 7000,9042 -o json`;
+
+/** The routability probe's flags, shared by install and check. */
+const probeOptions = {
+  ports: () => new Option('--ports <list>', 'TCP ports probed between pod IPs, comma-separated').default(DEFAULT_PROBE.ports.join(',')),
+  image: () => new Option('--probe-image <image>', 'image of the probe pods: needs sh and a busybox nc (for private registries)').default(DEFAULT_PROBE.image),
+  timeout: () => new Option('--probe-timeout <duration>', 'connect timeout of each probe').default(`${DEFAULT_PROBE.timeoutMs / 1000}s`),
+};

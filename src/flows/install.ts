@@ -9,6 +9,7 @@ import { connect, type Cluster } from '../steps/connect.js';
 import { installCluster, operatorDeployments } from '../steps/install-operator.js';
 import { evaluatePreflight, gatherAll, type ClusterFacts } from '../steps/preflight.js';
 import { registerDataPlanes } from '../steps/register.js';
+import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { FlowResult } from './result.js';
@@ -24,6 +25,8 @@ export interface InstallOptions {
   skipCertManager: boolean;
   clusterScoped: boolean;
   skipRoutability: boolean;
+  /** Ports, image and timeout of the routability probe (default: the Cassandra ports, busybox, 2s). */
+  probe?: ProbeSettings;
   apiServers: Record<string, string>;
   tokenTtlSeconds: number;
   dryRun: boolean;
@@ -80,8 +83,22 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
       s.note(`${ui.style.mark.warn} skipped (--skip-routability): Cassandra needs pod IPs routable between clusters`);
       return;
     }
-    checks.push(check('ROUTABILITY', 'warn', 'pod-IP routability is not probed by this version of install', { hint: 'pass --skip-routability to acknowledge' }));
-    s.note(`${ui.style.mark.warn} not probed by this version; pass --skip-routability to acknowledge`);
+    if (o.dryRun) {
+      checks.push(check('ROUTABILITY', 'warn', 'pod-IP routability is not probed in a dry run (it would create probe pods)', { hint: 'run k8ssandra check: it probes with temporary pods and changes nothing else' }));
+      s.note(`${ui.style.mark.warn} not probed in a dry run; k8ssandra check probes`);
+      return;
+    }
+    // A namespace the probe had to create is kept when the install goes on: it is the operator's.
+    const r = await checkRoutability(clusters, { ...(o.probe ?? DEFAULT_PROBE), namespace: o.namespace, deadline, facts, keepCreatedNamespace: true },
+      s.note, (what) => s.update(what));
+    out.routability = r.report;
+    checks.push(...r.checks);
+    for (const c of r.checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
+    const bad = failed(r.checks);
+    if (bad.length) {
+      throw new CliError('checksFailed', `${bad.length} pair(s) of clusters cannot reach each other's pod IPs (${bad[0]!.message}); nothing was installed`,
+        { hint: `${bad[0]!.hint}; to install anyway, pass --skip-routability` });
+    }
   });
 
   const certManager = await loadCertManagerIfNeeded(o, facts, ui);

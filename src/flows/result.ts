@@ -1,5 +1,5 @@
 import type { Check } from '../checks/catalog.js';
-import type { ClusterReport, RegistrationReport } from '../report/model.js';
+import type { ClusterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
 
 /**
  * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops
@@ -10,6 +10,7 @@ export interface FlowResult {
   clusters: ClusterReport[];
   registrations: RegistrationReport[];
   checks: Check[];
+  routability?: RoutabilityReport;
   summary: string;
   dryRun: boolean;
   ok: boolean;

@@ -33,6 +33,31 @@ export interface RegistrationReport {
   tokenExpiresAt?: string;
 }
 
+/** One probe: a TCP connection from a pod in `from` to the listener pod of `to`, on `port`. */
+export interface RoutabilityPair {
+  from: string;
+  to: string;
+  port: number;
+  /** "ip:port" the connector dialled. */
+  target: string;
+  ok: boolean;
+  /** Time to connect or to fail. */
+  ms?: number;
+  /** timeout | refused | reset | ehostunreach | ... (see docs/routability.md). */
+  error?: string;
+}
+
+/** Pod-IP routability between clusters: every ordered pair of clusters, per port. */
+export interface RoutabilityReport {
+  runId: string;
+  namespace: string;
+  probeImage: string;
+  timeoutMs: number;
+  ports: number[];
+  listeners: { context: string; podIP: string }[];
+  pairs: RoutabilityPair[];
+}
+
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   command: string;
@@ -42,6 +67,7 @@ export interface Report {
   clusters: ClusterReport[];
   registrations: RegistrationReport[];
   checks: Check[];
+  routability?: RoutabilityReport;
   summary: string;
   error?: { message: string; hint?: string; exit: ExitCodeName };
   elapsedMs: number;

@@ -1,7 +1,8 @@
 import Table from 'cli-table3';
 import { stringify } from 'yaml';
+import { routabilityMatrices } from '../steps/routability.js';
 import type { Styler } from '../ui/style.js';
-import type { Report } from './model.js';
+import type { Report, RoutabilityReport } from './model.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
@@ -39,6 +40,7 @@ function renderText(r: Report, s: Styler): string {
         `${r.dryRun ? '' : g.verified ? ', ' + s.ok('credentials verified') : ', ' + s.fail('NOT verified')}${exp}`);
     }
   }
+  if (r.routability?.pairs.length) out.push('', ...renderRoutability(r.routability, s));
   const counts = { pass: 0, warn: 0, fail: 0 };
   for (const c of r.checks) counts[c.status]++;
   if (r.checks.length) {
@@ -57,4 +59,18 @@ function renderText(r: Report, s: Styler): string {
   }
   out.push(s.dim(`(${(r.elapsedMs / 1000).toFixed(1)}s)`));
   return out.join('\n').replace(/^\n+/, '') + '\n';
+}
+
+/** N x N matrices, rows from, columns to: one for all ports, or one per port where the ports differ. */
+function renderRoutability(rt: RoutabilityReport, s: Styler): string[] {
+  const out: string[] = [];
+  for (const m of routabilityMatrices(rt)) {
+    if (out.length) out.push('');
+    out.push(`Routability, pod IP to pod IP on TCP ${m.ports.join(', ')} (rows: from, columns: to):`);
+    const t = plainTable(['FROM \\ TO', ...m.contexts]);
+    m.contexts.forEach((from, i) => t.push([from, ...m.cells[i]!.map((c) => !c ? '-'
+      : c.ok ? s.ok(`ok${c.ms === undefined ? '' : ` ${c.ms}ms`}`) : s.fail(`FAIL ${c.errors.join('/')}`))]));
+    out.push(t.toString());
+  }
+  return out;
 }

@@ -43,6 +43,8 @@ export function installPermissions(role: Role): Permission[] {
     ...cluster('admissionregistration.k8s.io', 'mutatingwebhookconfigurations'),
     ...ns('apps', 'deployments'), ...ns('', 'serviceaccounts'), ...ns('', 'secrets'), ...ns('', 'services'),
     ...ns('', 'configmaps'), ...ns('rbac.authorization.k8s.io', 'roles'), ...ns('rbac.authorization.k8s.io', 'rolebindings'),
+    // The routability probe's temporary pods.
+    ...['create', 'delete'].map((verb) => ({ verb, group: '', resource: 'pods', namespaced: true })),
     ...(role === 'control-plane'
       ? ns('config.k8ssandra.io', 'clientconfigs')
       : [{ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespaced: true }]),
@@ -213,22 +215,36 @@ function sameClusterChecks(all: ClusterFacts[]): Check[] {
     { context: c[1], hint: 'name each cluster once; to host a datacenter in the control-plane cluster, use its own context' }));
 }
 
+export interface CidrOverlap { a: string; cidrA: string; b: string; cidrB: string }
+
+/** Pod CIDRs (from the nodes' spec) that two different clusters share, each pair of ranges once. */
+export function overlappingPodCidrs(all: Pick<ClusterFacts, 'context' | 'reachable' | 'clusterId' | 'podCidrs'>[]): CidrOverlap[] {
+  const out: CidrOverlap[] = [];
+  const reachable = all.filter((f) => f.reachable);
+  for (let i = 0; i < reachable.length; i++) {
+    for (let j = i + 1; j < reachable.length; j++) {
+      const a = reachable[i]!, b = reachable[j]!;
+      if (a.clusterId && a.clusterId === b.clusterId) continue;
+      for (const cidrA of a.podCidrs) for (const cidrB of b.podCidrs) {
+        if (cidrsOverlap(cidrA, cidrB)) out.push({ a: a.context, cidrA, b: b.context, cidrB });
+      }
+    }
+  }
+  return out;
+}
+
 function podCidrChecks(all: ClusterFacts[]): Check[] {
   const out: Check[] = [];
   const reachable = all.filter((f) => f.reachable);
   for (const f of reachable) {
     if (!f.podCidrs.length) out.push(check('POD-CIDR-OVERLAP', 'warn', `${f.context}: nodes have no spec.podCIDR, pod ranges cannot be compared`,
       { context: f.context, hint: 'with a CNI that takes pod IPs from the VPC, check the subnets yourself' }));
+    else if (f.nodesWithoutCidr) out.push(check('POD-CIDR-OVERLAP', 'warn', `${f.context}: ${f.nodesWithoutCidr} node(s) have no spec.podCIDR, their pod ranges cannot be compared`,
+      { context: f.context, hint: 'the routability probe still tests real pod IPs; check those nodes\' pod ranges yourself' }));
   }
-  for (let i = 0; i < reachable.length; i++) {
-    for (let j = i + 1; j < reachable.length; j++) {
-      const a = reachable[i]!, b = reachable[j]!;
-      if (a.clusterId && a.clusterId === b.clusterId) continue;
-      for (const ca of a.podCidrs) for (const cb of b.podCidrs) {
-        if (cidrsOverlap(ca, cb)) out.push(check('POD-CIDR-OVERLAP', 'fail', `pod CIDRs overlap: ${a.context} ${ca} and ${b.context} ${cb}`,
-          { context: b.context, hint: 'pods with the same IPs in two clusters cannot reach each other: give each cluster its own pod range' }));
-      }
-    }
+  for (const o of overlappingPodCidrs(all)) {
+    out.push(check('POD-CIDR-OVERLAP', 'fail', `pod CIDRs overlap: ${o.a} ${o.cidrA} and ${o.b} ${o.cidrB}`,
+      { context: o.b, hint: 'pods with the same IPs in two clusters cannot reach each other: give each cluster its own pod range' }));
   }
   if (!out.some((c) => c.status === 'fail') && reachable.length > 1) out.push(check('POD-CIDR-OVERLAP', 'pass', 'no pod CIDRs overlap'));
   return out;
