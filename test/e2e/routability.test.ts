@@ -4,7 +4,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { cut, heal } from '../../testbed/bed.js';
+import { cut, heal, podCidr } from '../../testbed/bed.js';
 import { apply, bedKubeconfig, createNamespace, deleteNamespace, kubectl, uniqueName, waitFor } from '../helpers/bed.js';
 import { certManagerManifests, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
 
@@ -40,7 +40,10 @@ const failingPairs = (report: any) => report.routability.pairs.filter((p: any) =
 
 // Each test runs the CLI two or three times, an install among them: minutes on a loaded machine.
 describe('routability between the bed\'s clusters', { timeout: 300_000 }, () => {
-  beforeAll(() => { heal(); });
+  beforeAll(async () => {
+    heal();
+    await removeOperatorDeployments(); // an earlier file's install in the default namespace would fail preflight here
+  });
   afterEach(async () => {
     heal();
     expect(await probePods()).toEqual([]);
@@ -89,7 +92,8 @@ describe('routability between the bed\'s clusters', { timeout: 300_000 }, () => 
     expect(report.routability.pairs.filter((p: any) => !p.ok).every((p: any) => p.error === 'timeout')).toBe(true);
     const fails = report.checks.filter((c: any) => c.status === 'fail');
     expect(fails.map((c: any) => [c.id, c.context])).toEqual([['ROUTABILITY', 'dp1'], ['ROUTABILITY', 'dp2']]);
-    expect(fails[0].message).toMatch(/^dp1: cannot reach dp2 \(pod IP 127\.22\.0\.\d+\) on TCP 7000, 7001, 9042, 8080 \(timeout\)$/);
+    const dp2Net = podCidr('dp2').replace(/\.0\/24$/, '').replace(/\./g, '\\.');
+    expect(fails[0].message).toMatch(new RegExp(`^dp1: cannot reach dp2 \\(pod IP ${dp2Net}\\.\\d+\\) on TCP 7000, 7001, 9042, 8080 \\(timeout\\)$`));
     expect(fails[0].hint).toMatch(/no route from dp1's pods to dp2's pod IPs/);
 
     const text = await check('--probe-timeout', '1s');
@@ -140,14 +144,16 @@ describe('routability between the bed\'s clusters', { timeout: 300_000 }, () => 
 
   it('reports overlapping pod CIDRs (a dp2 node with a range inside cp\'s)', async () => {
     // kwok manages every node: keep pods off this one, it exists only for its spec.podCIDR.
+    const cpCidr = podCidr('cp');
+    const inside = cpCidr.replace(/\/24$/, '/25');
     await apply('dp2', { apiVersion: 'v1', kind: 'Node', metadata: { name: FAKE_NODE, labels: { 'k8ssandra.io/test': 'routability' } },
-      spec: { podCIDR: '127.20.0.0/25', podCIDRs: ['127.20.0.0/25'], unschedulable: true,
+      spec: { podCIDR: inside, podCIDRs: [inside], unschedulable: true,
         taints: [{ key: 'k8ssandra.io/test', value: 'overlap', effect: 'NoSchedule' }] } });
     try {
       const r = await check('-o', 'json');
       expect(r.exitCode, r.stderr).toBe(3);
       const overlap = r.json().checks.filter((c: any) => c.id === 'POD-CIDR-OVERLAP');
-      expect(overlap).toEqual([expect.objectContaining({ status: 'fail', context: 'dp2', message: 'pod CIDRs overlap: cp 127.20.0.0/24 and dp2 127.20.0.0/25' })]);
+      expect(overlap).toEqual([expect.objectContaining({ status: 'fail', context: 'dp2', message: `pod CIDRs overlap: cp ${cpCidr} and dp2 ${inside}` })]);
       // The pod IPs themselves are still routable: the probe says so, the CIDR check says why it may not stay so.
       expect(failingPairs(r.json())).toEqual([]);
     } finally {
