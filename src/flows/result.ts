@@ -1,5 +1,5 @@
 import type { Check } from '../checks/catalog.js';
-import type { ClusterReport, RegistrationReport } from '../report/model.js';
+import type { ClusterReport, DatacenterReport, RegistrationReport } from '../report/model.js';
 
 /**
  * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops
@@ -11,6 +11,7 @@ export interface FlowResult {
   registrations: RegistrationReport[];
   checks: Check[];
   summary: string;
+  datacenter?: DatacenterReport;
   dryRun: boolean;
   ok: boolean;
   /** The exit code when the flow ends without error but not ok (default: notReady). */

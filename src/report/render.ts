@@ -1,7 +1,7 @@
 import Table from 'cli-table3';
 import { stringify } from 'yaml';
 import type { Styler } from '../ui/style.js';
-import type { Report } from './model.js';
+import type { DatacenterReport, Report } from './model.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
@@ -39,6 +39,7 @@ function renderText(r: Report, s: Styler): string {
         `${r.dryRun ? '' : g.verified ? ', ' + s.ok('credentials verified') : ', ' + s.fail('NOT verified')}${exp}`);
     }
   }
+  if (r.datacenter) out.push('', ...datacenterLines(r.datacenter, r.dryRun, s));
   const counts = { pass: 0, warn: 0, fail: 0 };
   for (const c of r.checks) counts[c.status]++;
   if (r.checks.length) {
@@ -57,4 +58,15 @@ function renderText(r: Report, s: Styler): string {
   }
   out.push(s.dim(`(${(r.elapsedMs / 1000).toFixed(1)}s)`));
   return out.join('\n').replace(/^\n+/, '') + '\n';
+}
+
+function datacenterLines(d: DatacenterReport, dryRun: boolean, s: Styler): string[] {
+  const where = `${d.context}${d.k8sContext ? '' : ' (the control plane)'}`;
+  const verb = d.action === 'unchanged' ? 'exists with these settings' : dryRun ? 'would be added' : 'added';
+  const ready = dryRun ? '' : d.ready ? `, ${s.ok('Ready')}` : `, ${s.warn(`not Ready${d.state ? ` (${d.state})` : ''}`)}`;
+  const lines = [`Datacenter ${d.name} in K8ssandraCluster ${d.namespace}/${d.cluster}: ${verb}, context ${where}, size ${d.size}${ready}`];
+  if (d.copiedFrom) lines.push(`  copied from ${d.copiedFrom}: ${d.copied.join(', ')}`);
+  if (d.replication) lines.push(`  replication: ${Object.entries(d.replication).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (d.dataPlane === 'installed') lines.push(`  ${d.context}: operator installed and registered with the control plane first`);
+  return lines;
 }
