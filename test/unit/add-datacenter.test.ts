@@ -65,7 +65,7 @@ describe('adding a datacenter without losing concurrent edits', () => {
     expect(f.state.patches.map((p) => [p.method, p.contentType, p.query?.dryRun])).toEqual([
       ['PATCH', 'application/json-patch+json', 'All'], ['PATCH', 'application/json-patch+json', undefined]]);
     expect(f.state.current.spec.cassandra.datacenters.map((d: any) => [d.metadata.name, d.k8sContext, d.size])).toEqual([['dc1', 'dp1', 3], ['dc2', 'dp2', 3]]);
-    expect(f.state.current.metadata.annotations['k8ssandra.io/dc-replication']).toBe('{"dc2":{"ks1":3}}');
+    expect(f.state.current.metadata.annotations?.['k8ssandra.io/dc-replication']).toBe('{"dc2":{"ks1":3}}');
   });
 
   it('an edit between read and patch is kept: the stale patch is refused, the cluster read again and re-planned', async () => {
