@@ -4,7 +4,7 @@ import { ApiError } from '../kube/client.js';
 import { listObjects, type KubeObject } from '../kube/resources.js';
 import type { Role } from '../manifests/operator-release.js';
 import {
-  clusterNotReadyReasons, datacenterContexts, datacenterNames, parseReplication, parseSize, planDatacenter, validateDnsLabel,
+  clusterNotReadyReasons, datacenterContexts, datacenterNames, DC_REPLICATION_ANNOTATION, parseReplication, parseSize, planDatacenter, validateDnsLabel,
   validateObjectName, type AddDcRequest, type DatacenterPlan,
 } from '../plan/datacenter.js';
 import type { DatacenterReport } from '../report/model.js';
@@ -100,9 +100,13 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, out: FlowResult): 
   });
   if (plan.action === 'created') {
     await ui.step('Validate the change (server-side dry run)', async (s) => {
-      // A concurrent edit (409) is no verdict on the datacenter: the add step reads the cluster again.
-      await validateDatacenter(cp.client, ref, kc, plan).catch((e) => { if (!(e instanceof ApiError && e.status === 409)) throw e; });
-      s.note(`the API server accepts datacenter ${o.dc} in K8ssandraCluster ${ref.name}`);
+      // A concurrent edit (409) is no verdict on the datacenter: the add step reads, plans and validates again.
+      const accepted = await validateDatacenter(cp.client, ref, kc, plan).then(() => true, (e) => {
+        if (e instanceof ApiError && e.status === 409) return false;
+        throw e;
+      });
+      s.note(accepted ? `the API server accepts datacenter ${o.dc} in K8ssandraCluster ${ref.name}`
+        : `K8ssandraCluster ${ref.name} changed meanwhile; the change is validated again before it is made`);
     });
   }
 
@@ -124,7 +128,7 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, out: FlowResult): 
   const added = await ui.step(o.dryRun ? `Add datacenter ${o.dc} (server-side dry run)` : `Add datacenter ${o.dc}`, async (s) => {
     const r = await addDatacenter(cp.client, ref, planFor, { dryRun: o.dryRun, note: s.note, beforePatch: o.beforePatch });
     s.note(r.plan.action === 'unchanged' ? `${o.dc} already in the spec: nothing to change`
-      : `${o.dryRun ? 'would append' : 'appended'} ${o.dc} to spec.cassandra.datacenters${r.plan.annotation !== undefined ? ` and set ${'k8ssandra.io/dc-replication'}` : ''}`);
+      : `${o.dryRun ? 'would append' : 'appended'} ${o.dc} to spec.cassandra.datacenters${r.plan.annotation !== undefined ? ` and set ${DC_REPLICATION_ANNOTATION}` : ''}`);
     return r;
   });
   const p = added.plan;

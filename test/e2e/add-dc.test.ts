@@ -118,7 +118,7 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
     const before = await dcs();
     // No --control-plane: add-dc finds cp among the kubeconfig's contexts.
     const run = startK8ssandra(['add-dc', '--cluster', KC, '--dc', 'dc2', '--context', 'dp2', '--replication', 'ks1=3,ks2=3',
-      ...bedInstallFlags, '-o', 'json', '--timeout', '8m']);
+      ...bedInstallFlags, '-o', 'json', '--verbose', '--timeout', '8m']);
     // add-dc appends the datacenter only once dp2 is installed and registered, then waits for it.
     await waitFor('add-dc to wait for dc2', async () => (/Wait for CassandraDatacenter dc2 in dp2/.test(run.stderr()) ? true : undefined), 480_000);
     expect(run.stderr()).toMatch(/Install the operator[\s\S]*Register data planes[\s\S]*appended dc2 to spec.cassandra.datacenters/);
@@ -147,6 +147,11 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
     expect(op.spec.template.spec.containers[0].env.find((e: any) => e.name === 'K8SSANDRA_CONTROL_PLANE').value).toBe('false');
     const cc = await kubectlJson('cp', '-n', NS, 'get', 'clientconfig', 'dp2');
     expect(cc.spec).toMatchObject({ contextName: 'dp2', kubeConfigSecret: { name: 'dp2-kubeconfig' } });
+    // The token minted for the control plane appears nowhere in the output, even with --verbose.
+    const stored = Buffer.from((await kubectlJson('cp', '-n', NS, 'get', 'secret', 'dp2-kubeconfig')).data.kubeconfig, 'base64').toString('utf8');
+    const token = /token: (\S+)/.exec(stored)![1]!;
+    expect(token.length).toBeGreaterThan(20);
+    expect(r.stdout + r.stderr).not.toContain(token);
 
     // Exactly one datacenter more, as the real schema stored it (with its defaults), and the annotation.
     const kc = await k8c();
