@@ -62,10 +62,11 @@ export async function execute(command: string, g: GlobalOptions, io: Io,
     schemaVersion: REPORT_SCHEMA_VERSION, command, ok: !error && out.ok, exitCode, dryRun: out.dryRun,
     clusters: out.clusters, registrations: out.registrations, checks: out.checks,
     ...(out.routability ? { routability: out.routability } : {}), summary: out.summary,
+    ...(out.datacenter ? { datacenter: out.datacenter } : {}),
     ...(error ? { error: { message: error.message, hint: error.hint, exit: error.exit } } : {}),
     elapsedMs: Date.now() - started,
   };
-  if (g.output === 'text' && error && !out.clusters.length && !out.checks.length) {
+  if (g.output === 'text' && error && !out.clusters.length && !out.checks.length && !out.datacenter) {
     // Nothing to show but the error: one line and its hint, on stderr.
     io.stderr.write(`${ui.style.fail('error:')} ${error.message}\n${error.hint ? `hint: ${error.hint}\n` : ''}`);
   } else if (!(g.quiet && g.output === 'text' && !error)) {

@@ -101,6 +101,47 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
     });
 
+  program.command('add-dc')
+    .summary('add a datacenter to a K8ssandraCluster, in a registered context or a new one')
+    .description('Read the K8ssandraCluster from the control plane and refuse it unless every datacenter is Ready; make the context '
+      + 'a registered data plane when it is not (preflight, routability, install, register); append the datacenter with a patch that '
+      + 'never overwrites concurrent edits, validated by a server-side dry run first; wait for its CassandraDatacenter to be Ready; report.\n\n'
+      + 'Exit codes: 0 done (or already done), 2 bad input, 3 checks failed, 4 timeout, 5 the cluster is not ready, 6 unreachable, 7 conflict.')
+    .requiredOption('--cluster <name>', 'the K8ssandraCluster (metadata.name)')
+    .requiredOption('--dc <name>', 'name of the new datacenter (a DNS label)')
+    .requiredOption('--context <context>', 'kubeconfig context the datacenter goes to')
+    .option('--control-plane <context>', 'the control plane\'s context (default: found among the kubeconfig\'s contexts)')
+    .option('-n, --namespace <ns>', 'namespace of the K8ssandraCluster (default: the control-plane operator\'s)')
+    .option('--size <n>', 'Cassandra nodes in the new datacenter (default: the size of the datacenter copied from)')
+    .option('--replication <ks=n,...>', 'replication factor per user keyspace in the new datacenter (sets k8ssandra.io/dc-replication)')
+    .option('--copy-from <dc>', 'datacenter whose settings fill what the flags do not set (default: the first)')
+    .option('--operator-version <version>', 'release to install into a new data plane (default: the control plane\'s)')
+    .option('--manifests <path>', 'rendered release for a new data plane: a file, or a folder with control-plane.yaml and data-plane.yaml')
+    .option('--cert-manager-manifests <file>', 'cert-manager release file for a new data plane that lacks it (air-gapped)')
+    .option('--skip-cert-manager', 'never install cert-manager (fail where it is missing)', false)
+    .option('--skip-routability', 'do not probe pod-IP routability to the clusters of the existing datacenters', false)
+    .option('--api-server <context=url...>', 'API server address the control plane uses for a new data plane')
+    .option('--token-ttl <duration>', 'lifetime of the control plane\'s token for a new data plane', '365d')
+    .option('--force', 'take over fields another field manager owns (new data plane objects)', false)
+    .option('--dry-run', 'show what would change; change nothing (server-side dry run)', false)
+    .option('--no-wait', 'do not wait for the CassandraDatacenter to be Ready')
+    .option('--timeout <duration>', 'give up waiting after this long', '20m')
+    .addHelpText('after', EXAMPLES_ADD_DC)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('add-dc', g, io, async (ui, out) => {
+        const { runAddDc } = await import('../flows/add-dc.js');
+        await runAddDc({
+          kubeconfig: g.kubeconfig, cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
+          namespace: opts.namespace, size: opts.size, replication: opts.replication, copyFrom: opts.copyFrom,
+          operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
+          skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),
+          tokenTtlSeconds: durationFlag('--token-ttl', opts.tokenTtl), force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
+          timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, io),
+        }, ui, out);
+      }));
+    });
+
 
   program.command('render')
     .summary('write every object install would apply, one folder per context (GitOps); touches no cluster')
@@ -153,6 +194,16 @@ Examples:
   return program;
 }
 
+const EXAMPLES_ADD_DC = `
+Examples:
+  # dc2 in dp2 (installed and registered first if needed), 3 nodes, ks1 and ks2 replicated 3 times there
+  k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --size 3 --replication ks1=3,ks2=3
+
+  # see what would change, change nothing
+  k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --dry-run
+
+  # CI: JSON report, do not wait for Cassandra
+  k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --yes -o json --no-wait`;
 
 const EXAMPLES_CHECK = `
 Examples:

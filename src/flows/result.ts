@@ -1,5 +1,5 @@
 import type { Check } from '../checks/catalog.js';
-import type { ClusterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
+import type { ClusterReport, DatacenterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
 
 /**
  * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops
@@ -12,6 +12,7 @@ export interface FlowResult {
   checks: Check[];
   routability?: RoutabilityReport;
   summary: string;
+  datacenter?: DatacenterReport;
   dryRun: boolean;
   ok: boolean;
   /** The exit code when the flow ends without error but not ok (default: notReady). */

@@ -58,6 +58,31 @@ export interface RoutabilityReport {
   pairs: RoutabilityPair[];
 }
 
+/** What `add-dc` did to a K8ssandraCluster (additive to schema v1: absent in other commands' reports). */
+export interface DatacenterReport {
+  /** The K8ssandraCluster's metadata.name and namespace (in the control plane). */
+  cluster: string;
+  namespace: string;
+  /** The datacenter's metadata.name: also its CassandraDatacenter's name, in `namespace` of `context`. */
+  name: string;
+  /** The kubeconfig context the datacenter runs in, and what the K8ssandraCluster calls it ('' = the control plane). */
+  context: string;
+  k8sContext: string;
+  size: number;
+  /** The datacenter whose settings filled what the flags did not set, and which settings those were. */
+  copiedFrom?: string;
+  copied: string[];
+  /** User-keyspace replication factors set through the k8ssandra.io/dc-replication annotation. */
+  replication?: Record<string, number>;
+  /** `created`: appended (or would be, in a dry run); `unchanged`: it already existed with these settings. */
+  action: 'created' | 'unchanged';
+  /** How the context became able to hold it: it is the control plane, was already registered, or was installed and registered now. */
+  dataPlane: 'control-plane' | 'registered' | 'installed';
+  /** Whether its CassandraDatacenter was seen Ready, and the last state seen while waiting. */
+  ready: boolean;
+  state?: string;
+}
+
 export interface Report {
   schemaVersion: typeof REPORT_SCHEMA_VERSION;
   command: string;
@@ -69,6 +94,7 @@ export interface Report {
   checks: Check[];
   routability?: RoutabilityReport;
   summary: string;
+  datacenter?: DatacenterReport;
   error?: { message: string; hint?: string; exit: ExitCodeName };
   elapsedMs: number;
 }

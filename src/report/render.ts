@@ -2,7 +2,7 @@ import Table from 'cli-table3';
 import { stringify } from 'yaml';
 import { routabilityMatrices } from '../steps/routability.js';
 import type { Styler } from '../ui/style.js';
-import type { Report, RoutabilityReport } from './model.js';
+import type { DatacenterReport, Report, RoutabilityReport } from './model.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
@@ -41,6 +41,7 @@ function renderText(r: Report, s: Styler): string {
     }
   }
   if (r.routability?.pairs.length) out.push('', ...renderRoutability(r.routability, s));
+  if (r.datacenter) out.push('', ...datacenterLines(r.datacenter, r.dryRun, s));
   const counts = { pass: 0, warn: 0, fail: 0 };
   for (const c of r.checks) counts[c.status]++;
   if (r.checks.length) {
@@ -73,4 +74,15 @@ function renderRoutability(rt: RoutabilityReport, s: Styler): string[] {
     out.push(t.toString());
   }
   return out;
+}
+
+function datacenterLines(d: DatacenterReport, dryRun: boolean, s: Styler): string[] {
+  const where = `${d.context}${d.k8sContext ? '' : ' (the control plane)'}`;
+  const verb = d.action === 'unchanged' ? 'exists with these settings' : dryRun ? 'would be added' : 'added';
+  const ready = dryRun ? '' : d.ready ? `, ${s.ok('Ready')}` : `, ${s.warn(`not Ready${d.state ? ` (${d.state})` : ''}`)}`;
+  const lines = [`Datacenter ${d.name} in K8ssandraCluster ${d.namespace}/${d.cluster}: ${verb}, context ${where}, size ${d.size}${ready}`];
+  if (d.copiedFrom) lines.push(`  copied from ${d.copiedFrom}: ${d.copied.join(', ')}`);
+  if (d.replication) lines.push(`  replication: ${Object.entries(d.replication).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  if (d.dataPlane === 'installed') lines.push(`  ${d.context}: operator installed and registered with the control plane first`);
+  return lines;
 }

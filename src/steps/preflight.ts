@@ -9,7 +9,7 @@ import type { Cluster } from './connect.js';
 export const MIN_KUBERNETES = '1.25.0';
 export const NEWEST_TESTED_KUBERNETES = '1.34';
 
-export interface ExistingOperator { namespace: string; mode: Role; version?: string }
+export interface ExistingOperator { namespace: string; mode: Role; version?: string; clusterScoped?: boolean }
 
 /** What preflight learned about one cluster: plain data, so the verdicts below are pure functions. */
 export interface ClusterFacts {
@@ -133,8 +133,11 @@ export async function findOperators(client: KubeClient): Promise<ExistingOperato
     const c = d.spec.template.spec.containers[0];
     const env = (c.env ?? []).find((e: { name: string }) => e.name === CONTROL_PLANE_ENV);
     const image: string = c.image ?? '';
+    // Without a WATCH_NAMESPACE value (the cluster-scoped variant sets it empty) the operator watches all namespaces.
+    const watch = (c.env ?? []).find((e: { name: string }) => e.name === 'WATCH_NAMESPACE');
     return { namespace: d.metadata.namespace, mode: env?.value === 'true' ? 'control-plane' : 'data-plane',
-      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined };
+      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined,
+      clusterScoped: !watch?.value && !watch?.valueFrom };
   });
 }
 

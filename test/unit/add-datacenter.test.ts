@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { CliError } from '../../src/errors.js';
+import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
+import type { KubeObject } from '../../src/kube/resources.js';
+import { planDatacenter } from '../../src/plan/datacenter.js';
+import { addDatacenter } from '../../src/steps/datacenter.js';
+
+/** Applies the JSON patch operations add-dc sends (add and replace, '-' appends), as the API server would. */
+function applyPatch(obj: any, ops: { op: string; path: string; value: unknown }[]): any {
+  const out = structuredClone(obj);
+  for (const op of ops) {
+    const keys = op.path.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
+    const last = keys.pop()!;
+    const parent = keys.reduce((o, k) => o[k], out);
+    if (Array.isArray(parent) && last === '-') parent.push(op.value);
+    else parent[last] = op.value;
+  }
+  return out;
+}
+
+/**
+ * A K8ssandraCluster behind a fake API server that keeps the one promise add-dc relies on: a patch
+ * whose resourceVersion is not the stored one is refused with 409, and a dry run stores nothing.
+ */
+function fakeServer(initial: KubeObject, opts: { refuseDryRun?: boolean } = {}) {
+  const state = { current: structuredClone(initial), patches: [] as KubeRequest[] };
+  const bump = () => { state.current.metadata.resourceVersion = String(Number(state.current.metadata.resourceVersion) + 1); };
+  const client: KubeClient = {
+    context: 'cp', server: 'https://cp.invalid', requestCount: 0,
+    async request<T>(r: KubeRequest): Promise<T> {
+      if (r.path === '/apis/k8ssandra.io/v1alpha1') return { resources: [{ name: 'k8ssandraclusters', kind: 'K8ssandraCluster', namespaced: true }] } as T;
+      if ((r.method ?? 'GET') === 'GET') return structuredClone(state.current) as T;
+      state.patches.push(r);
+      const ops = r.body as { op: string; path: string; value: any }[];
+      if (opts.refuseDryRun && r.query?.dryRun) throw new ApiError(422, 'Invalid', 'spec.cassandra.datacenters[1].size: Invalid value: 0', 'cp');
+      if (ops.find((o) => o.path === '/metadata/resourceVersion')?.value !== state.current.metadata.resourceVersion) {
+        throw new ApiError(409, 'Conflict', 'the object has been modified; please apply your changes to the latest version and try again', 'cp');
+      }
+      const next = applyPatch(state.current, ops);
+      if (r.query?.dryRun === 'All') return next;
+      state.current = next;
+      bump();
+      return structuredClone(state.current) as T;
+    },
+  };
+  /** Another client's edit: changes the object and its resourceVersion. */
+  const edit = (fn: (kc: any) => void) => { fn(state.current); bump(); };
+  return { client, state, edit };
+}
+
+const kc = (): KubeObject => ({
+  apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster',
+  metadata: { name: 'demo', namespace: 'ns', resourceVersion: '100', annotations: {} },
+  spec: { cassandra: { datacenters: [{ metadata: { name: 'dc1' }, k8sContext: 'dp1', size: 3 }] } },
+});
+const ref = { namespace: 'ns', name: 'demo' };
+const planFor = (k: KubeObject) => planDatacenter(k, { cluster: 'demo', dc: 'dc2', context: 'dp2', k8sContext: 'dp2', replication: { ks1: 3 } });
+const realPatches = (s: { patches: KubeRequest[] }) => s.patches.filter((p) => !p.query?.dryRun);
+
+describe('adding a datacenter without losing concurrent edits', () => {
+  it('validates with a dry run, then patches once with the resourceVersion it read', async () => {
+    const f = fakeServer(kc());
+    const r = await addDatacenter(f.client, ref, planFor, { dryRun: false });
+    expect(r.attempts).toBe(1);
+    expect(f.state.patches.map((p) => [p.method, p.contentType, p.query?.dryRun])).toEqual([
+      ['PATCH', 'application/json-patch+json', 'All'], ['PATCH', 'application/json-patch+json', undefined]]);
+    expect(f.state.current.spec.cassandra.datacenters.map((d: any) => [d.metadata.name, d.k8sContext, d.size])).toEqual([['dc1', 'dp1', 3], ['dc2', 'dp2', 3]]);
+    expect(f.state.current.metadata.annotations?.['k8ssandra.io/dc-replication']).toBe('{"dc2":{"ks1":3}}');
+  });
+
+  it('an edit between read and patch is kept: the stale patch is refused, the cluster read again and re-planned', async () => {
+    const f = fakeServer(kc());
+    const notes: string[] = [];
+    const seen: number[] = [];
+    const r = await addDatacenter(f.client, ref, planFor, {
+      dryRun: false, note: (l) => notes.push(l),
+      beforePatch: async (attempt) => {
+        seen.push(attempt);
+        if (attempt === 1) f.edit((k) => { k.spec.cassandra.datacenters[0].size = 4; k.metadata.annotations.team = 'db'; });
+      },
+    });
+    expect(seen).toEqual([1, 2]);
+    expect(r.attempts).toBe(2);
+    expect(notes.join('\n')).toMatch(/changed since it was read \(attempt 1\)/);
+    // Both changes survive: the other client's size and annotation, and our datacenter, planned against
+    // what was read again (its size is copied from dc1 as it is now).
+    expect(f.state.current.spec.cassandra.datacenters.map((d: any) => [d.metadata.name, d.size])).toEqual([['dc1', 4], ['dc2', 4]]);
+    expect(f.state.current.metadata.annotations).toEqual({ team: 'db', 'k8ssandra.io/dc-replication': '{"dc2":{"ks1":3}}' });
+  });
+
+  it('someone else adding the same datacenter in between makes it unchanged, not a duplicate', async () => {
+    const f = fakeServer(kc());
+    const r = await addDatacenter(f.client, ref, planFor, {
+      dryRun: false,
+      beforePatch: async (attempt) => {
+        if (attempt === 1) {
+          f.edit((k) => {
+            k.spec.cassandra.datacenters.push({ metadata: { name: 'dc2' }, k8sContext: 'dp2', size: 3 });
+            k.metadata.annotations['k8ssandra.io/dc-replication'] = '{"dc2":{"ks1":3}}';
+          });
+        }
+      },
+    });
+    expect(r.plan.action).toBe('unchanged');
+    expect(f.state.current.spec.cassandra.datacenters).toHaveLength(2);
+    expect(realPatches(f.state).length).toBe(1); // only the refused one
+  });
+
+  it('gives up with a conflict after a bounded number of attempts, having changed nothing', async () => {
+    const f = fakeServer(kc());
+    let calls = 0;
+    const err = await addDatacenter(f.client, ref, planFor, {
+      dryRun: false, attempts: 3, beforePatch: async () => { calls++; f.edit((k) => { k.metadata.annotations.n = String(calls); }); },
+    }).catch((e) => e);
+    expect(err).toBeInstanceOf(CliError);
+    expect(err.exit).toBe('conflict');
+    expect(calls).toBe(3);
+    expect(f.state.current.spec.cassandra.datacenters).toHaveLength(1);
+  });
+
+  it('a dry run sends only dry runs; a refused dry run is a usage error and nothing is sent after it', async () => {
+    const f = fakeServer(kc());
+    const r = await addDatacenter(f.client, ref, planFor, { dryRun: true });
+    expect(r.plan.action).toBe('created');
+    expect(f.state.patches.every((p) => p.query?.dryRun === 'All')).toBe(true);
+    expect(f.state.current.metadata.resourceVersion).toBe('100');
+
+    const g = fakeServer(kc(), { refuseDryRun: true });
+    const err = await addDatacenter(g.client, ref, planFor, { dryRun: false }).catch((e) => e);
+    expect(err).toMatchObject({ exit: 'usage' });
+    expect(err.message).toMatch(/refuses datacenter dc2 .*size: Invalid value: 0/);
+    expect(realPatches(g.state)).toEqual([]);
+  });
+});
