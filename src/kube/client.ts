@@ -42,6 +42,8 @@ export interface KubeClient {
 
 export interface ClientOptions {
   timeoutMs?: number;
+  /** Default retries of transient failures per request (3 unless a request says otherwise). */
+  retries?: number;
   log?: (line: string) => void;
 }
 
@@ -72,7 +74,7 @@ class RawClient implements KubeClient {
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
-    const retries = req.retries ?? 3;
+    const retries = req.retries ?? this.opts.retries ?? 3;
     return pRetry(() => this.once<T>(req), {
       retries,
       minTimeout: 200,
