@@ -76,8 +76,42 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
     });
 
+  program.command('status')
+    .summary('the whole multi-cluster installation at a glance: healthy, and if not, where')
+    .description('Ask every cluster in parallel: reachability, operator mode, versions and readiness, cert-manager; the control plane\'s\n'
+      + 'ClientConfigs (do their credentials still work, when do their tokens expire); every K8ssandraCluster with the progress of each\n'
+      + 'datacenter, read from the cluster that runs it. Exit 0 only when everything found is healthy, 5 when degraded, 6 when a\n'
+      + 'cluster cannot be reached.')
+    .option('-c, --contexts <list>', 'contexts to check, comma-separated (default: every context of the kubeconfig; those without the operator are left out)')
+    .option('--request-timeout <duration>', 'give up on an API request after this long (a dead cluster costs no more)', '5s')
+    .option('-w, --watch', 'ask again until everything is healthy (Ctrl-C stops)', false)
+    .option('--interval <duration>', 'time between rounds of --watch', '5s')
+    .addHelpText('after', EXAMPLES_STATUS)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('status', g, io, async (ui, out) => {
+        const { runStatus } = await import('../flows/status.js');
+        await runStatus({
+          kubeconfig: g.kubeconfig, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
+          requestTimeoutMs: durationFlag('--request-timeout', opts.requestTimeout) * 1000,
+          watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,
+        }, ui, out);
+      }));
+    });
+
   return program;
 }
+
+const EXAMPLES_STATUS = `
+Examples:
+  # every context of the kubeconfig that runs the operator, and the data planes its ClientConfigs name
+  k8ssandra status
+
+  # CI: these clusters only, a JSON report, exit code 0 only when healthy
+  k8ssandra status --contexts cp,dp1,dp2 -o json
+
+  # wait until a new datacenter is ready
+  k8ssandra status --watch --interval 10s`;
 
 function durationFlag(flag: string, value: string): number {
   const s = parseDuration(value);
