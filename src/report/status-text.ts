@@ -26,12 +26,13 @@ export function renderStatusText(r: Report, s: Styler): string {
     for (const [cp, regs] of groupBy(r.registrations, (g) => `${g.controlPlane ?? ''}/${g.namespace ?? ''}`)) {
       const [name, ns] = cp.split('/');
       out.push('', `ClientConfigs (in ${name}, namespace ${ns}):`);
-      const width = Math.max(...regs.map((g) => g.clientConfig.length + (g.userContext ?? '?').length));
+      const target = (g: (typeof regs)[number]) => g.userContext ?? `${g.context} (not checked)`;
+      const width = Math.max(...regs.map((g) => g.clientConfig.length + target(g).length));
       for (const g of regs) {
         const creds = g.verified ? s.ok('credentials work') : s.fail(`credentials NOT verified: ${g.problem ?? 'unknown'}`);
         const exp = g.tokenExpiresAt ? `, token expires ${g.tokenExpiresAt.slice(0, 10)}` : '';
         const use = g.used || !r.k8ssandraClusters?.length ? '' : s.dim(', unused');
-        out.push(`  ${`${g.clientConfig} -> ${g.userContext ?? '?'}`.padEnd(width + 6)}${creds}${exp}${use}`);
+        out.push(`  ${`${g.clientConfig} -> ${target(g)}`.padEnd(width + 6)}${creds}${exp}${use}`);
       }
     }
   }

@@ -87,7 +87,7 @@ export function evaluateStatus(facts: StatusFacts): StatusVerdict {
     const dataPlanes = contexts.filter((c) => c.reachable && c.operators.length).map((c) => c.context);
     const where = unanswered.length ? ` (${unanswered.join(', ')} did not answer and may run it)` : '';
     checks.push(anyOperator
-      ? check('STATUS-NO-CONTROL-PLANE', 'fail', `${dataPlanes.join(', ')} run the operator as data plane, but no cluster checked runs the control plane${where}`,
+      ? check('STATUS-NO-CONTROL-PLANE', 'fail', `${dataPlanes.join(', ')} ${dataPlanes.length === 1 ? 'runs' : 'run'} the operator as data plane, but no cluster checked runs the control plane${where}`,
         { hint: 'name the control plane\'s context in --contexts, or install one: k8ssandra install --contexts CONTROL_PLANE,' + dataPlanes.join(',') })
       : check('STATUS-NO-CONTROL-PLANE', 'fail', `no cluster checked runs k8ssandra-operator${where}`,
         { hint: 'install it: k8ssandra install --contexts CONTROL_PLANE,DATA_PLANE,...' }));

@@ -1,4 +1,5 @@
 import { ApiError, ConnectError, createClient, type ClientOptions, type KubeClient } from '../kube/client.js';
+import { usageError } from '../errors.js';
 import { parseKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
 import { selfAccessReview, type Permission } from './preflight.js';
 
@@ -11,7 +12,12 @@ export const SECRETS_ELSEWHERE: Permission = { verb: 'get', group: '', resource:
  * as the control-plane operator does, the context must exist in it. Throws a usage error otherwise.
  */
 export function storedContext(kubeconfig: string, contextName: string, source = 'stored kubeconfig'): ResolvedContext {
-  return resolveContexts(parseKubeconfig(kubeconfig, source), [contextName])[0]!;
+  const ctx = resolveContexts(parseKubeconfig(kubeconfig, source), [contextName])[0]!;
+  // Data read from a cluster must not run programs on this machine: no credential plugins from a Secret.
+  const user = (ctx.kubeconfig.users as { user: Record<string, unknown> }[])[0]?.user ?? {};
+  const plugin = ['exec', 'auth-provider'].find((k) => user[k] !== undefined);
+  if (plugin) throw usageError(`${source}: context ${contextName} uses an ${plugin} credential plugin, which is not run from a Secret`, 'store a token or a client certificate in it');
+  return ctx;
 }
 
 /** A client that talks to a data plane with the credentials the control plane holds for it. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { renderKubeconfig, tokenClaims } from '../../src/plan/registration.js';
 import { renderReport } from '../../src/report/render.js';
+import { storedContext } from '../../src/steps/credentials.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import type { ClientConfigFacts, ContextFacts, DatacenterFacts, K8ssandraClusterFacts, StatusFacts } from '../../src/status/facts.js';
 import { evaluateStatus, userContextOf } from '../../src/status/evaluate.js';
@@ -200,5 +202,28 @@ describe('status text', () => {
     expect(text).toContain('  db/demo (control plane cp): not ready\n    ├─ dc1  dp1  Ready    3/3 nodes ready\n    └─ dc2  dp2  Unknown  size 3');
     expect(text).toContain('FAIL [STATUS-DATA-PLANE-UNREACHABLE] dp2: data plane dp2 (ClientConfig dp2 in cp) does not answer: connection refused');
     expect(text).toMatch(/\(1\.2s, 26 API requests\)\n$/);
+  });
+});
+
+describe('stored credentials (a ClientConfig\'s Secret)', () => {
+  const kubeconfig = (user: Record<string, unknown>) => renderKubeconfig({ context: 'dp1', server: 'https://10.0.0.5:6443', token: 'x', namespace: NS })
+    .replace(/user:\n {6}token: x\n/, `user: ${JSON.stringify(user)}\n`);
+
+  it('resolves the context the ClientConfig names, as the operator does', () => {
+    const ctx = storedContext(kubeconfig({ token: 'abc' }), 'dp1', 'Secret dp1-kubeconfig');
+    expect(ctx).toMatchObject({ name: 'dp1', server: 'https://10.0.0.5:6443', namespace: NS });
+    expect(() => storedContext(kubeconfig({ token: 'abc' }), 'dp2', 'Secret dp1-kubeconfig')).toThrow(/context "dp2" not found in kubeconfig/);
+  });
+
+  it('never runs a credential plugin found in a Secret', () => {
+    expect(() => storedContext(kubeconfig({ exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'sh', args: ['-c', 'touch /tmp/pwned'] } }), 'dp1', 'Secret s'))
+      .toThrow('Secret s: context dp1 uses an exec credential plugin, which is not run from a Secret');
+  });
+
+  it('reads a token\'s issue and expiry times and its service account, without verifying it', () => {
+    const jwt = (claims: object) => `e30.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.sig`;
+    expect(tokenClaims(jwt({ iat: 1_700_000_000, exp: 1_731_536_000, sub: 'system:serviceaccount:ns:sa' }))).toEqual({
+      issuedAt: new Date(1_700_000_000_000), expiresAt: new Date(1_731_536_000_000), subject: 'system:serviceaccount:ns:sa' });
+    expect(tokenClaims('not-a-jwt')).toEqual({});
   });
 });
