@@ -118,7 +118,7 @@ export async function findOperators(client: KubeClient): Promise<ExistingOperato
 
 /** The tag of a Deployment's first container image (its version, for release images). */
 export function imageTag(d: any): string | undefined {
-  const image: string = d.spec?.template?.spec?.containers?.[0]?.image ?? '';
+  const image: string = (d.spec?.template?.spec?.containers?.[0]?.image ?? '').split('@')[0];
   const tag = image.slice(image.lastIndexOf(':') + 1);
   return image.includes(':') && !tag.includes('/') ? tag : undefined;
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderKubeconfig, tokenClaims } from '../../src/plan/registration.js';
 import { renderReport } from '../../src/report/render.js';
 import { storedContext } from '../../src/steps/credentials.js';
+import { imageTag } from '../../src/steps/preflight.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import type { ClientConfigFacts, ContextFacts, DatacenterFacts, K8ssandraClusterFacts, StatusFacts } from '../../src/status/facts.js';
 import { evaluateStatus, userContextOf } from '../../src/status/evaluate.js';
@@ -225,5 +226,14 @@ describe('stored credentials (a ClientConfig\'s Secret)', () => {
     expect(tokenClaims(jwt({ iat: 1_700_000_000, exp: 1_731_536_000, sub: 'system:serviceaccount:ns:sa' }))).toEqual({
       issuedAt: new Date(1_700_000_000_000), expiresAt: new Date(1_731_536_000_000), subject: 'system:serviceaccount:ns:sa' });
     expect(tokenClaims('not-a-jwt')).toEqual({});
+  });
+});
+
+describe('operator versions from images', () => {
+  it('reads the tag, not a registry port or a digest', () => {
+    const d = (image: string) => ({ spec: { template: { spec: { containers: [{ image }] } } } });
+    expect(imageTag(d('docker.io/k8ssandra/cass-operator:v1.30.2'))).toBe('v1.30.2');
+    expect(imageTag(d('registry.local:5000/k8ssandra/k8ssandra-operator'))).toBeUndefined();
+    expect(imageTag(d('registry.local:5000/k8ssandra/k8ssandra-operator:v1.32.5@sha256:abc'))).toBe('v1.32.5');
   });
 });
