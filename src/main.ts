@@ -65,6 +65,8 @@ export async function execute(command: string, g: GlobalOptions, io: Io,
     ...(out.datacenter ? { datacenter: out.datacenter } : {}),
     ...(error ? { error: { message: error.message, hint: error.hint, exit: error.exit } } : {}),
     elapsedMs: Date.now() - started,
+    ...(out.k8ssandraClusters ? { k8ssandraClusters: out.k8ssandraClusters } : {}),
+    ...(out.requests !== undefined ? { requests: out.requests } : {}),
   };
   if (g.output === 'text' && error && !out.clusters.length && !out.checks.length && !out.datacenter) {
     // Nothing to show but the error: one line and its hint, on stderr.

@@ -14,6 +14,15 @@ export const CHECKS = {
   'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
   'OPERATOR-READY': 'The operator Deployments are available',
+  'STATUS-DATA-PLANE-UNREACHABLE': 'Every data plane registered with the control plane answers',
+  'STATUS-CLIENTCONFIG-AUTH': 'The credentials in each ClientConfig still authenticate to their data plane with the operator role',
+  'STATUS-CLIENTCONFIG-UNUSED': 'Every ClientConfig is used by a K8ssandraCluster datacenter',
+  'STATUS-TOKEN-EXPIRING': 'No ClientConfig token is expired or close to expiry',
+  'STATUS-VERSION-SKEW': 'Every cluster runs the same operator and cass-operator versions',
+  'STATUS-NO-CONTROL-PLANE': 'One of the clusters runs the operator as the control plane',
+  'STATUS-TWO-CONTROL-PLANES': 'Only one cluster runs the operator as the control plane',
+  'STATUS-OPERATOR-NOT-READY': 'The operator and cass-operator Deployments are installed and available in every cluster',
+  'STATUS-DC-NOT-READY': 'Every datacenter of every K8ssandraCluster is Ready with all its nodes',
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

@@ -101,6 +101,29 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       }));
     });
 
+  program.command('status')
+    .summary('the whole multi-cluster installation at a glance: healthy, and if not, where')
+    .description('Ask every cluster in parallel: reachability, operator mode, versions and readiness, cert-manager; the control plane\'s\n'
+      + 'ClientConfigs (do their credentials still work, when do their tokens expire); every K8ssandraCluster with the progress of each\n'
+      + 'datacenter, read from the cluster that runs it. Exit 0 only when everything found is healthy, 5 when degraded, 6 when a\n'
+      + 'cluster cannot be reached.')
+    .option('-c, --contexts <list>', 'contexts to check, comma-separated (default: every context of the kubeconfig; those without the operator are left out)')
+    .option('--request-timeout <duration>', 'give up on an API request after this long (a dead cluster costs no more)', '5s')
+    .option('-w, --watch', 'ask again until everything is healthy (Ctrl-C stops)', false)
+    .option('--interval <duration>', 'time between rounds of --watch', '5s')
+    .addHelpText('after', EXAMPLES_STATUS)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('status', g, io, async (ui, out) => {
+        const { runStatus } = await import('../flows/status.js');
+        await runStatus({
+          kubeconfig: g.kubeconfig, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
+          requestTimeoutMs: durationFlag('--request-timeout', opts.requestTimeout) * 1000,
+          watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,
+        }, ui, out);
+      }));
+    });
+
   program.command('add-dc')
     .summary('add a datacenter to a K8ssandraCluster, in a registered context or a new one')
     .description('Read the K8ssandraCluster from the control plane and refuse it unless every datacenter is Ready; make the context '
@@ -199,6 +222,7 @@ Examples:
   # dc2 in dp2 (installed and registered first if needed), 3 nodes, ks1 and ks2 replicated 3 times there
   k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --size 3 --replication ks1=3,ks2=3
 
+
   # see what would change, change nothing
   k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --dry-run
 
@@ -219,3 +243,14 @@ const probeOptions = {
   image: () => new Option('--probe-image <image>', 'image of the probe pods: needs sh and a busybox nc (for private registries)').default(DEFAULT_PROBE.image),
   timeout: () => new Option('--probe-timeout <duration>', 'connect timeout of each probe').default(`${DEFAULT_PROBE.timeoutMs / 1000}s`),
 };
+
+const EXAMPLES_STATUS = `
+Examples:
+  # every context of the kubeconfig that runs the operator, and the data planes its ClientConfigs name
+  k8ssandra status
+
+  # CI: these clusters only, a JSON report, exit code 0 only when healthy
+  k8ssandra status --contexts cp,dp1,dp2 -o json
+
+  # wait until a new datacenter is ready
+  k8ssandra status --watch --interval 10s`;

@@ -1,5 +1,5 @@
 import type { Check } from '../checks/catalog.js';
-import type { ClusterReport, DatacenterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
+import type { ClusterReport, DatacenterReport, K8ssandraClusterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
 
 /**
  * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops
@@ -17,6 +17,9 @@ export interface FlowResult {
   ok: boolean;
   /** The exit code when the flow ends without error but not ok (default: notReady). */
   failExit?: 'notReady' | 'unreachable' | 'checksFailed';
+  /** status only (left out of the report when unset). */
+  k8ssandraClusters?: K8ssandraClusterReport[];
+  requests?: number;
 }
 
 export const newFlowResult = (command: string): FlowResult =>

@@ -44,6 +44,8 @@ export interface KubeClient {
 
 export interface ClientOptions {
   timeoutMs?: number;
+  /** Default retries of transient failures per request (3 unless a request says otherwise). */
+  retries?: number;
   log?: (line: string) => void;
 }
 
@@ -74,7 +76,7 @@ class RawClient implements KubeClient {
   }
 
   async request<T>(req: KubeRequest): Promise<T> {
-    const retries = req.retries ?? 3;
+    const retries = req.retries ?? this.opts.retries ?? 3;
     return pRetry(() => this.once<T>(req), {
       retries,
       minTimeout: 200,
@@ -113,25 +115,27 @@ class RawClient implements KubeClient {
     const started = Date.now();
     this.requestCount++;
     const timeoutMs = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    let timer: NodeJS.Timeout | undefined;
     const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
       const mod = url.protocol === 'https:' ? https : http;
       const r = mod.request(url, {
         method, agent,
         headers: { ...headers, Accept: req.accept ?? 'application/json',
           ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) },
-        timeout: timeoutMs,
       }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       });
-      r.on('timeout', () => r.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+      // A deadline for the whole attempt (the socket's idle timeout is no bound: over TLS it fires late,
+      // and a server that trickles bytes never trips it).
+      timer = setTimeout(() => r.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
       r.on('error', (e: NodeJS.ErrnoException) =>
         reject(new ConnectError(e.code ?? 'ECONNECT', `cannot reach ${this.server} (context ${this.context}): ${connectReason(e)}`, this.context)));
       if (body !== undefined) r.write(body);
       r.end();
-    });
+    }).finally(() => clearTimeout(timer));
     this.opts.log?.(`${this.context}: ${method} ${url.pathname}${url.search} -> ${status} (${Date.now() - started} ms)`);
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
     throw apiError(status, text, this.context);

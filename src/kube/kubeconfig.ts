@@ -48,26 +48,37 @@ export function kubeconfigFiles(explicit: string | undefined, env: NodeJS.Proces
 /** Merges kubeconfig files with kubectl's rules: first file wins for every name and for current-context. */
 export function loadKubeconfig(files: string[]): MergedKubeconfig {
   const merged: MergedKubeconfig = { files, contexts: new Map(), clusters: new Map(), users: new Map() };
-  for (const file of files) {
-    let doc: Raw;
-    try {
-      doc = (parse(readFileSync(file, 'utf8')) ?? {}) as Raw;
-    } catch (e) {
-      throw usageError(`kubeconfig ${file} is not valid YAML (${(e as Error).message.split('\n')[0]})`,
-        'fix the file or point --kubeconfig / KUBECONFIG elsewhere');
-    }
-    if (typeof doc !== 'object' || Array.isArray(doc)) {
-      throw usageError(`kubeconfig ${file} is not a kubeconfig (expected a mapping)`, 'check the file');
-    }
-    if (!merged.currentContext && typeof doc['current-context'] === 'string' && doc['current-context']) {
-      merged.currentContext = doc['current-context'];
-    }
-    const dir = path.dirname(file);
-    addEntries(merged.clusters, doc.clusters, 'cluster', file, (c) => absolutize(c, dir, ['certificate-authority']));
-    addEntries(merged.users, doc.users, 'user', file, (u) => absolutizeUser(u, dir));
-    addEntries(merged.contexts, doc.contexts, 'context', file, (c) => c);
-  }
+  for (const file of files) mergeDocument(merged, readFileSync(file, 'utf8'), file, path.dirname(file));
   return merged;
+}
+
+/**
+ * A kubeconfig held as text rather than in a file (the Secret of a ClientConfig), read with the same
+ * rules; `source` names it in error messages.
+ */
+export function parseKubeconfig(text: string, source: string): MergedKubeconfig {
+  const merged: MergedKubeconfig = { files: [source], contexts: new Map(), clusters: new Map(), users: new Map() };
+  mergeDocument(merged, text, source, process.cwd());
+  return merged;
+}
+
+function mergeDocument(merged: MergedKubeconfig, text: string, file: string, dir: string): void {
+  let doc: Raw;
+  try {
+    doc = (parse(text) ?? {}) as Raw;
+  } catch (e) {
+    throw usageError(`kubeconfig ${file} is not valid YAML (${(e as Error).message.split('\n')[0]})`,
+      'fix the file or point --kubeconfig / KUBECONFIG elsewhere');
+  }
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw usageError(`kubeconfig ${file} is not a kubeconfig (expected a mapping)`, 'check the file');
+  }
+  if (!merged.currentContext && typeof doc['current-context'] === 'string' && doc['current-context']) {
+    merged.currentContext = doc['current-context'];
+  }
+  addEntries(merged.clusters, doc.clusters, 'cluster', file, (c) => absolutize(c, dir, ['certificate-authority']));
+  addEntries(merged.users, doc.users, 'user', file, (u) => absolutizeUser(u, dir));
+  addEntries(merged.contexts, doc.contexts, 'context', file, (c) => c);
 }
 
 function addEntries(into: Map<string, Named<Raw>>, list: unknown, key: string, file: string, fix: (v: Raw) => Raw) {

@@ -17,7 +17,8 @@ export type ApplyAction = 'created' | 'changed' | 'unchanged';
 interface ResourceInfo { plural: string; namespaced: boolean }
 
 // Discovery answers per client (never module-level: a cache keyed by context would outlive its client).
-const discoveryCache = new WeakMap<KubeClient, Map<string, Map<string, ResourceInfo>>>();
+// Promises, so that parallel requests of one group version share one discovery call.
+const discoveryCache = new WeakMap<KubeClient, Map<string, Promise<Map<string, ResourceInfo>>>>();
 
 function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
@@ -26,17 +27,22 @@ function groupVersionPath(apiVersion: string): string {
 async function resourceInfo(client: KubeClient, apiVersion: string, kind: string): Promise<ResourceInfo> {
   let byGv = discoveryCache.get(client);
   if (!byGv) discoveryCache.set(client, (byGv = new Map()));
-  let kinds = byGv.get(apiVersion);
-  if (!kinds || !kinds.has(kind)) {
-    const list = await client.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>(
-      { path: groupVersionPath(apiVersion) }).catch((e) => {
-      if (e instanceof ApiError && e.status === 404) return { resources: [] };
-      throw e;
-    });
-    kinds = new Map(list.resources.filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }]));
-    byGv.set(apiVersion, kinds);
-  }
-  const info = kinds.get(kind);
+  const discover = () => {
+    const p = client.request<{ resources: { name: string; kind: string; namespaced: boolean }[] }>({ path: groupVersionPath(apiVersion) })
+      .catch((e) => {
+        if (e instanceof ApiError && e.status === 404) return { resources: [] };
+        throw e;
+      })
+      .then((list) => new Map(list.resources.filter((r) => !r.name.includes('/')).map((r) => [r.kind, { plural: r.name, namespaced: r.namespaced }])));
+    byGv!.set(apiVersion, p);
+    return p;
+  };
+  // Looked up and set before any await, so that parallel callers share one request.
+  const cached = byGv.get(apiVersion);
+  let kinds = cached ? await cached.catch(() => undefined) : await discover();
+  // An earlier answer may have failed, or predate the kind (a CRD just installed): ask again.
+  if (cached && !kinds?.has(kind)) kinds = await discover();
+  const info = kinds?.get(kind);
   if (!info) {
     throw new ApiError(404, 'NotFound', `the server does not serve ${kind} (${apiVersion}): is its CRD installed?`, client.context);
   }

@@ -59,12 +59,24 @@ export function registrationObjects(context: string, namespace: string, kubeconf
   return { secret, clientConfig };
 }
 
+/** A token is renewed (by install) when less than this share of its lifetime is left, or it no longer works. */
+export const RENEW_WHEN_LEFT = 1 / 3;
+
 /** The expiry in a service-account token (a JWT), read without verifying it; undefined when absent. */
 export function tokenExpiry(token: string): Date | undefined {
+  return tokenClaims(token).expiresAt;
+}
+
+/**
+ * What a service-account token (a JWT) says about itself, read without verifying it: when it was
+ * issued, when it expires, and its subject (system:serviceaccount:NAMESPACE:NAME). Never the token.
+ */
+export function tokenClaims(token: string): { issuedAt?: Date; expiresAt?: Date; subject?: string } {
   try {
-    const payload = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number };
-    return payload.exp ? new Date(payload.exp * 1000) : undefined;
+    const p = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { iat?: number; exp?: number; sub?: string };
+    return { issuedAt: p.iat ? new Date(p.iat * 1000) : undefined, expiresAt: p.exp ? new Date(p.exp * 1000) : undefined,
+      subject: typeof p.sub === 'string' ? p.sub : undefined };
   } catch {
-    return undefined;
+    return {};
   }
 }

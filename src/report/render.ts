@@ -1,8 +1,11 @@
-import Table from 'cli-table3';
 import { stringify } from 'yaml';
 import { routabilityMatrices } from '../steps/routability.js';
 import type { Styler } from '../ui/style.js';
 import type { DatacenterReport, Report, RoutabilityReport } from './model.js';
+import { renderStatusText } from './status-text.js';
+import { closingLines, plainTable } from './text.js';
+
+export { plainTable } from './text.js';
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 
@@ -10,16 +13,7 @@ export type OutputFormat = 'text' | 'json' | 'yaml';
 export function renderReport(r: Report, format: OutputFormat, style: Styler): string {
   if (format === 'json') return JSON.stringify(r, null, 2) + '\n';
   if (format === 'yaml') return stringify(r);
-  return renderText(r, style);
-}
-
-/** A table without borders: readable in a terminal and in a CI log, no escape codes of its own. */
-export function plainTable(head: string[]): Table.Table {
-  return new Table({
-    head, style: { head: [], border: [], 'padding-left': 0, 'padding-right': 2 },
-    chars: { top: '', 'top-mid': '', 'top-left': '', 'top-right': '', bottom: '', 'bottom-mid': '', 'bottom-left': '',
-      'bottom-right': '', left: '', 'left-mid': '', mid: '', 'mid-mid': '', right: '', 'right-mid': '', middle: '' },
-  });
+  return r.command === 'status' ? renderStatusText(r, style) : renderText(r, style);
 }
 
 function renderText(r: Report, s: Styler): string {
@@ -42,23 +36,7 @@ function renderText(r: Report, s: Styler): string {
   }
   if (r.routability?.pairs.length) out.push('', ...renderRoutability(r.routability, s));
   if (r.datacenter) out.push('', ...datacenterLines(r.datacenter, r.dryRun, s));
-  const counts = { pass: 0, warn: 0, fail: 0 };
-  for (const c of r.checks) counts[c.status]++;
-  if (r.checks.length) {
-    out.push('', `Checks: ${counts.pass} passed, ${counts.warn} warnings, ${counts.fail} failed`);
-    for (const c of r.checks.filter((c) => c.status !== 'pass')) {
-      const message = c.context && c.message.startsWith(`${c.context}: `) ? c.message.slice(c.context.length + 2) : c.message;
-      out.push(`  ${s.mark[c.status]} [${c.id}]${c.context ? ' ' + c.context + ':' : ''} ${message}`);
-      if (c.hint) out.push(`      hint: ${c.hint}`);
-    }
-  }
-  if (r.error) {
-    out.push('', `${s.fail('Error:')} ${r.error.message}`);
-    if (r.error.hint) out.push(`hint: ${r.error.hint}`);
-  } else if (r.summary) {
-    out.push('', (r.ok ? s.ok('✓ ') : s.warn('! ')) + r.summary);
-  }
-  out.push(s.dim(`(${(r.elapsedMs / 1000).toFixed(1)}s)`));
+  out.push(...closingLines(r, s));
   return out.join('\n').replace(/^\n+/, '') + '\n';
 }
 

@@ -49,6 +49,9 @@ export function deploymentAvailable(d: any): boolean {
     && (s.availableReplicas ?? 0) >= want && !(s.unavailableReplicas > 0);
 }
 
+/** Replicas a Deployment asks for and how many of them are available. */
+export const deploymentReplicas = (d: any) => ({ desired: d.spec?.replicas ?? 1, available: d.status?.availableReplicas ?? 0 });
+
 export async function waitDeploymentsAvailable(client: KubeClient, namespace: string, names: string[], deadline: number): Promise<void> {
   const pending = new Set(names);
   await waitUntil(`Deployments to be available in ${client.context}`, async () => {

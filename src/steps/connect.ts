@@ -1,5 +1,6 @@
 import { createClient, type KubeClient } from '../kube/client.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
+import { describe, usageError } from '../errors.js';
 
 export interface Cluster { ctx: ResolvedContext; client: KubeClient }
 
@@ -7,12 +8,36 @@ export interface ConnectOptions {
   kubeconfig?: string;
   contexts: string[];
   requestTimeoutMs?: number;
+  retries?: number;
   log?: (line: string) => void;
 }
+
+const clientFor = async (ctx: ResolvedContext, opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster> =>
+  ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log }) });
 
 /** Step 1: resolve every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
   const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig));
   const resolved = resolveContexts(cfg, opts.contexts);
-  return Promise.all(resolved.map(async (ctx) => ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, log: opts.log }) })));
+  return Promise.all(resolved.map((ctx) => clientFor(ctx, opts)));
+}
+
+/**
+ * Every context of the kubeconfig, each with its own client, for commands that discover what is
+ * installed where: a context that cannot be resolved (a missing certificate file, an unknown user) is
+ * skipped with its reason instead of stopping the command.
+ */
+export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promise<{ clusters: Cluster[]; skipped: { context: string; reason: string }[] }> {
+  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig));
+  if (!cfg.contexts.size) resolveContexts(cfg, []); // throws the usual "no contexts in kubeconfig"
+  const skipped: { context: string; reason: string }[] = [];
+  const resolved: ResolvedContext[] = [];
+  for (const name of cfg.contexts.keys()) {
+    try {
+      resolved.push(...resolveContexts(cfg, [name]));
+    } catch (e) {
+      skipped.push({ context: name, reason: describe(e) });
+    }
+  }
+  return { clusters: await Promise.all(resolved.map((ctx) => clientFor(ctx, opts))), skipped };
 }

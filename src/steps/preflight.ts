@@ -4,12 +4,20 @@ import { check, type Check } from '../checks/catalog.js';
 import { ApiError, ConnectError, type KubeClient } from '../kube/client.js';
 import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
 import { cidrsOverlap } from '../util/cidr.js';
+import { deploymentAvailable, deploymentReplicas } from './apply.js';
 import type { Cluster } from './connect.js';
 
 export const MIN_KUBERNETES = '1.25.0';
 export const NEWEST_TESTED_KUBERNETES = '1.34';
 
-export interface ExistingOperator { namespace: string; mode: Role; version?: string; clusterScoped?: boolean }
+export interface ExistingOperator {
+  namespace: string;
+  mode: Role;
+  version?: string;
+  clusterScoped?: boolean;
+  available?: boolean;
+  replicas?: { desired: number; available: number };
+}
 
 /** What preflight learned about one cluster: plain data, so the verdicts below are pure functions. */
 export interface ClusterFacts {
@@ -126,19 +134,24 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
   return facts;
 }
 
-/** Operator installs found in any namespace, with the mode their env says. */
+/** Operator installs found in any namespace, with the mode their env says and whether they are available. */
 export async function findOperators(client: KubeClient): Promise<ExistingOperator[]> {
   const list = await client.request<{ items: any[] }>({ path: '/apis/apps/v1/deployments', query: { labelSelector: `control-plane=${OPERATOR_DEPLOYMENT}` } });
   return list.items.filter((d) => d.metadata.name === OPERATOR_DEPLOYMENT).map((d) => {
     const c = d.spec.template.spec.containers[0];
     const env = (c.env ?? []).find((e: { name: string }) => e.name === CONTROL_PLANE_ENV);
-    const image: string = c.image ?? '';
     // Without a WATCH_NAMESPACE value (the cluster-scoped variant sets it empty) the operator watches all namespaces.
     const watch = (c.env ?? []).find((e: { name: string }) => e.name === 'WATCH_NAMESPACE');
     return { namespace: d.metadata.namespace, mode: env?.value === 'true' ? 'control-plane' : 'data-plane',
-      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined,
-      clusterScoped: !watch?.value && !watch?.valueFrom };
+      version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d), clusterScoped: !watch?.value && !watch?.valueFrom };
   });
+}
+
+/** The tag of a Deployment's first container image (its version, for release images). */
+export function imageTag(d: any): string | undefined {
+  const image: string = (d.spec?.template?.spec?.containers?.[0]?.image ?? '').split('@')[0];
+  const tag = image.slice(image.lastIndexOf(':') + 1);
+  return image.includes(':') && !tag.includes('/') ? tag : undefined;
 }
 
 export interface PreflightPlan {

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { check, type Check } from '../checks/catalog.js';
-import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
-import type { ResolvedContext } from '../kube/kubeconfig.js';
+import type { KubeClient } from '../kube/client.js';
 import { getObject } from '../kube/resources.js';
-import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../plan/registration.js';
+import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, RENEW_WHEN_LEFT, tokenExpiry } from '../plan/registration.js';
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
 import { applyAll, type AppliedObject } from './apply.js';
 import type { Cluster } from './connect.js';
+import { credentialFailure, operatorAccessAllowed, SECRETS_ELSEWHERE, storedClient } from './credentials.js';
 import { selfAccessReview } from './preflight.js';
 
 export interface RegisterOptions {
@@ -21,14 +21,7 @@ export interface RegisterOptions {
   apiServers: Record<string, string>;
 }
 
-/** A token is renewed when less than this share of its lifetime is left (or it no longer works). */
-const RENEW_WHEN_LEFT = 1 / 3;
-
 interface Credentials { kubeconfig: string; expiresAt?: Date; reused: boolean }
-
-/** The intended permissions of the control plane's account: allowed in the namespace, nothing beyond. */
-const ALLOWED = { verb: 'create', group: 'cassandra.datastax.com', resource: 'cassandradatacenters', namespaced: true };
-const DENIED = { verb: 'get', group: '', resource: 'secrets', namespaced: true };
 
 /**
  * Step 5: registers data planes with the control plane. All Secrets are written (and verified) before
@@ -122,15 +115,9 @@ async function caDataFor(dp: Cluster, namespace: string): Promise<string | undef
   return cm?.data?.['ca.crt'] ? Buffer.from(cm.data['ca.crt']).toString('base64') : undefined;
 }
 
-function asContext(dp: Cluster, kubeconfig: string): ResolvedContext {
-  const k = parse(kubeconfig) as Record<string, unknown>;
-  return { name: dp.ctx.name, clusterName: dp.ctx.name, server: (k as any).clusters[0].cluster.server, kubeconfig: k };
-}
-
 async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): Promise<boolean> {
   try {
-    const client = await createClient(asContext(dp, kubeconfig), { timeoutMs: 10_000 });
-    return await selfAccessReview(client, ALLOWED, namespace);
+    return await operatorAccessAllowed(await storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000 }), namespace);
   } catch {
     return false;
   }
@@ -143,8 +130,8 @@ async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): P
 async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: string, checks: Check[]): Promise<boolean> {
   const context = dp.ctx.name;
   try {
-    const client = await createClient(asContext(dp, kubeconfig), { timeoutMs: 10_000 });
-    const [allowed, leaks] = await Promise.all([selfAccessReview(client, ALLOWED, namespace), selfAccessReview(client, DENIED, 'kube-system')]);
+    const client = await storedClient(kubeconfig, context, { timeoutMs: 10_000 });
+    const [allowed, leaks] = await Promise.all([operatorAccessAllowed(client, namespace), selfAccessReview(client, SECRETS_ELSEWHERE, 'kube-system')]);
     if (allowed && !leaks) {
       checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended permissions`, { context }));
       return true;
@@ -152,7 +139,7 @@ async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: str
     checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials ${allowed ? 'grant more than intended (Secrets in kube-system)' : 'lack the operator role'}`,
       { context, hint: 'check the RoleBinding k8ssandra-control-plane and the Role k8ssandra-operator in the data plane' }));
   } catch (e) {
-    const why = e instanceof ApiError && e.status === 401 ? 'the token was rejected' : e instanceof ConnectError ? e.message : String(e);
+    const why = credentialFailure(e).reason;
     checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials do not work: ${why}`,
       { context, hint: 'if the address is reachable only from the control-plane cluster, pass --api-server with an address reachable from here too' }));
   }

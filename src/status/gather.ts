@@ -1,0 +1,182 @@
+// The I/O of `status`: every cluster is asked in parallel, with list calls only (a bounded number of
+// requests per cluster however many objects exist), and a cluster that stops answering costs one
+// request timeout, never more than that, and never blocks the others.
+import pLimit from 'p-limit';
+import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
+import { listObjects, type KubeObject } from '../kube/resources.js';
+import { tokenClaims } from '../plan/registration.js';
+import { deploymentAvailable, deploymentReplicas } from '../steps/apply.js';
+import type { Cluster } from '../steps/connect.js';
+import { credentialFailure, operatorAccessAllowed, storedContext } from '../steps/credentials.js';
+import { findOperators, imageTag } from '../steps/preflight.js';
+import type { ClientConfigFacts, ContextFacts, ControlPlaneFacts, DatacenterFacts, DeploymentFacts, K8ssandraClusterFacts } from './facts.js';
+
+export const CASSDC = { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'CassandraDatacenter' } as const;
+export const K8SSANDRA_CLUSTER = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster' } as const;
+export const CLIENT_CONFIG = { apiVersion: 'config.k8ssandra.io/v1beta1', kind: 'ClientConfig' } as const;
+/** The label cass-operator puts on the StatefulSets (and pods) of a datacenter. */
+const DATACENTER_LABEL = 'cassandra.datastax.com/datacenter';
+const CASS_OPERATOR_SELECTOR = 'app.kubernetes.io/name=cass-operator';
+
+export interface GatherOptions {
+  /** Per-request timeout for clients built from ClientConfig credentials (the user's clients have theirs). */
+  requestTimeoutMs: number;
+  log?: (line: string) => void;
+}
+
+/** The cluster stopped answering (or stopped accepting our credentials) part-way. */
+class Unreachable extends Error {}
+
+const isUnreachable = (e: unknown) => e instanceof ConnectError || (e instanceof ApiError && e.status === 401);
+
+function unreachableReason(e: unknown): string {
+  if (e instanceof ApiError && e.status === 401) return 'credentials rejected (401 Unauthorized)';
+  if (e instanceof ApiError) return `${e.status} ${e.message}`;
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Asks every cluster at once. */
+export async function gatherStatus(clusters: Cluster[], opts: GatherOptions): Promise<ContextFacts[]> {
+  return Promise.all(clusters.map((c) => gatherContext(c, opts)));
+}
+
+export async function gatherContext(cluster: Cluster, opts: GatherOptions): Promise<ContextFacts> {
+  const { client } = cluster;
+  const started = Date.now();
+  const before = client.requestCount;
+  const f: ContextFacts = { context: cluster.ctx.name, server: cluster.ctx.server, reachable: false, operators: [], cassOperators: [],
+    readProblems: [], requests: 0, elapsedMs: 0 };
+  // A list that fails although the cluster answers is noted, not fatal; one that finds no server ends the cluster.
+  const read = async <T>(what: string, fn: () => Promise<T>, missing: T): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isUnreachable(e)) throw new Unreachable(unreachableReason(e));
+      if (e instanceof ApiError && e.status === 404) return missing;
+      f.readProblems.push(`cannot read ${what}: ${e instanceof ApiError && e.status === 403 ? 'forbidden' : unreachableReason(e)}`);
+      return undefined;
+    }
+  };
+  try {
+    try {
+      f.kubernetesVersion = (await client.request<{ gitVersion: string }>({ path: '/version' })).gitVersion;
+    } catch (e) {
+      throw new Unreachable(unreachableReason(e));
+    }
+    f.operators = (await read('Deployments (all namespaces)', () => findOperators(client), [])) ?? [];
+    f.reachable = true;
+    if (f.operators.length) {
+      const cp = f.operators.find((o) => o.mode === 'control-plane');
+      const [cass, certManager, dcs, controlPlane] = await Promise.all([
+        read('cass-operator Deployments', () => cassOperators(client), []),
+        read('the cert-manager CRD', () => client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true), false),
+        read('CassandraDatacenters', () => datacenters(client), []),
+        cp ? gatherControlPlane(cluster, cp.namespace, opts, read) : undefined,
+      ]);
+      f.cassOperators = cass ?? [];
+      f.certManager = certManager;
+      f.datacenters = dcs;
+      f.controlPlane = controlPlane;
+    }
+  } catch (e) {
+    if (!(e instanceof Unreachable)) throw e;
+    f.reachable = false;
+    f.unreachableReason = e.message;
+  }
+  f.requests = client.requestCount - before;
+  f.elapsedMs = Date.now() - started;
+  return f;
+}
+
+async function cassOperators(client: KubeClient): Promise<DeploymentFacts[]> {
+  const list = await listObjects(client, { apiVersion: 'apps/v1', kind: 'Deployment' }, { labelSelector: CASS_OPERATOR_SELECTOR });
+  return list.map((d) => ({ namespace: d.metadata.namespace!, version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d) }));
+}
+
+/** CassandraDatacenters of every namespace, with the ready replicas of the StatefulSets each one owns. */
+async function datacenters(client: KubeClient): Promise<DatacenterFacts[]> {
+  const [dcs, sets] = await Promise.all([
+    listObjects(client, CASSDC),
+    listObjects(client, { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { labelSelector: DATACENTER_LABEL }).catch(() => [] as KubeObject[]),
+  ]);
+  const readyByOwner = new Map<string, number>();
+  for (const s of sets) {
+    for (const o of (s.metadata.ownerReferences ?? []) as { uid: string; kind: string }[]) {
+      if (o.kind === CASSDC.kind) readyByOwner.set(o.uid, (readyByOwner.get(o.uid) ?? 0) + (s.status?.readyReplicas ?? 0));
+    }
+  }
+  return dcs.map((d) => ({
+    namespace: d.metadata.namespace!, name: d.metadata.name, size: d.spec?.size ?? 0,
+    progress: d.status?.cassandraOperatorProgress,
+    readyCondition: !!d.status?.conditions?.some((c: { type: string; status: string }) => c.type === 'Ready' && c.status === 'True'),
+    readyNodes: readyByOwner.get(d.metadata.uid!),
+  }));
+}
+
+type Read = <T>(what: string, fn: () => Promise<T>, missing: T) => Promise<T | undefined>;
+
+/** The control plane's ClientConfigs (each one's credentials tried) and K8ssandraClusters. */
+async function gatherControlPlane(cp: Cluster, namespace: string, opts: GatherOptions, read: Read): Promise<ControlPlaneFacts> {
+  const { client } = cp;
+  const [ccs, secrets, kcs] = await Promise.all([
+    read('ClientConfigs', () => listObjects(client, { ...CLIENT_CONFIG, namespace }), []),
+    read('Secrets', () => listObjects(client, { apiVersion: 'v1', kind: 'Secret', namespace }), []),
+    read('K8ssandraClusters', () => listObjects(client, K8SSANDRA_CLUSTER).catch((e) => {
+      // A user who may not list them cluster-wide may still list them where the operator watches.
+      if (e instanceof ApiError && e.status === 403) return listObjects(client, { ...K8SSANDRA_CLUSTER, namespace });
+      throw e;
+    }), []),
+  ]);
+  const limit = pLimit(8);
+  const clientConfigs = await Promise.all((ccs ?? []).map((cc) => limit(() =>
+    clientConfigFacts(cp.ctx.name, cc, (secrets ?? []).find((s) => s.metadata.name === cc.spec?.kubeConfigSecret?.name), opts))));
+  return { namespace, clientConfigs, k8ssandraClusters: (kcs ?? []).map((k) => k8ssandraClusterFacts(cp.ctx.name, k)) };
+}
+
+function k8ssandraClusterFacts(controlPlane: string, k: KubeObject): K8ssandraClusterFacts {
+  const dcs = (k.spec?.cassandra?.datacenters ?? []) as { metadata?: { name?: string }; k8sContext?: string; size?: number }[];
+  return { controlPlane, namespace: k.metadata.namespace!, name: k.metadata.name, error: k.status?.error || undefined,
+    datacenters: dcs.map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '', size: d.size ?? 0 })) };
+}
+
+/**
+ * Reads the ClientConfig's kubeconfig as the control-plane operator would (the Secret, its key
+ * `kubeconfig`, the context named `spec.contextName`) and asks the data plane, with those credentials,
+ * whether they may manage CassandraDatacenters. The token's claims are read, never shown.
+ */
+async function clientConfigFacts(controlPlane: string, cc: KubeObject, secret: KubeObject | undefined, opts: GatherOptions): Promise<ClientConfigFacts> {
+  const secretName: string = cc.spec?.kubeConfigSecret?.name ?? '';
+  const f: ClientConfigFacts = { controlPlane, namespace: cc.metadata.namespace!, name: cc.metadata.name,
+    contextName: cc.spec?.contextName || cc.metadata.name, secretName, credentials: 'invalid', requests: 0 };
+  const b64: string | undefined = secret?.data?.kubeconfig;
+  if (!secret) return { ...f, problem: `its Secret ${secretName || '(none named)'} does not exist` };
+  if (!b64) return { ...f, problem: `its Secret ${secretName} has no key "kubeconfig"` };
+  let client: KubeClient;
+  let namespace: string;
+  try {
+    const ctx = storedContext(Buffer.from(b64, 'base64').toString('utf8'), f.contextName, `Secret ${secretName}`);
+    f.server = ctx.server;
+    namespace = ctx.namespace ?? cc.metadata.namespace!;
+    const token = (ctx.kubeconfig.users as { user: { token?: string } }[])[0]?.user.token;
+    if (token) {
+      const claims = tokenClaims(token);
+      f.tokenIssuedAt = claims.issuedAt?.toISOString();
+      f.tokenExpiresAt = claims.expiresAt?.toISOString();
+      f.serviceAccount = claims.subject?.replace(/^system:serviceaccount:/, '').replace(':', '/');
+    }
+    client = await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: 0, log: opts.log && ((l) => opts.log!(`ClientConfig ${f.name} -> ${l}`)) });
+  } catch (e) {
+    return { ...f, problem: `its kubeconfig is unusable: ${credentialFailure(e).reason}` };
+  }
+  try {
+    const allowed = await operatorAccessAllowed(client, namespace);
+    f.credentials = allowed ? 'ok' : 'forbidden';
+    if (!allowed) f.problem = `the credentials authenticate but may not manage CassandraDatacenters in namespace ${namespace}`;
+  } catch (e) {
+    const why = credentialFailure(e);
+    f.credentials = why.kind === 'invalid' ? 'invalid' : why.kind;
+    f.problem = why.reason;
+  }
+  f.requests = client.requestCount;
+  return f;
+}
