@@ -13,8 +13,6 @@ k8ssandra() { node bin/k8ssandra.js "$@"; }
 k8ssandra install --contexts cp,dp1,dp2 --yes \
   --manifests "$UPSTREAM/k8ssandra-operator-v1.32.5" \
   --cert-manager-manifests "$UPSTREAM/cert-manager-v1.18.5/cert-manager-standin.yaml"
-if k8ssandra status --help >/dev/null 2>&1; then
-  k8ssandra status --contexts cp,dp1,dp2
-fi
+k8ssandra status --contexts cp,dp1,dp2
 echo
 echo "The bed keeps running: KUBECONFIG=$KUBECONFIG kubectl --context dp1 get pods -A; stop it with: npm run testbed -- down"
