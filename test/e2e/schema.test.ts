@@ -1,0 +1,49 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
+import { parse } from 'yaml';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
+
+// Every command's machine-readable report validates against the JSON Schema shipped in schema/.
+const schema = JSON.parse(readFileSync(path.join(repoRoot, 'schema/report.schema.json'), 'utf8'));
+const validate = new Ajv({ allErrors: true }).compile(schema);
+const valid = (doc: unknown) => (validate(doc) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
+
+describe('the report schema (schema/report.schema.json)', () => {
+  beforeAll(async () => {
+    const r = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags, '-q']);
+    expect(r.exitCode, r.stderr).toBe(0);
+  });
+
+  it('install, status, check (with its routability matrix), render and a failed add-dc validate', async () => {
+    const runs = {
+      install: await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags, '--dry-run', '-o', 'json', '-q']),
+      status: await k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'json', '-q']),
+      check: await k8ssandra(['check', '--contexts', 'cp,dp1,dp2', '-o', 'json', '-q']),
+      render: await k8ssandra(['render', '--contexts', 'cp,dp1', '--out', path.join(repoRoot, '.testbed/render-schema'), '--manifests', operatorManifests, '-o', 'json', '-q']),
+      'add-dc': await k8ssandra(['add-dc', '--cluster', 'nope', '--dc', 'dc9', '--context', 'dp1', '--control-plane', 'cp', '-o', 'json', '-q']),
+    };
+    for (const [command, r] of Object.entries(runs)) {
+      const doc = JSON.parse(r.stdout);
+      expect(valid(doc), command).toEqual([]);
+      expect(doc.command).toBe(command);
+      expect(doc.exitCode, command).toBe(r.exitCode);
+    }
+    expect(JSON.parse(runs.check.stdout).routability.pairs.length).toBe(3 * 2 * 4);
+    expect(JSON.parse(runs['add-dc'].stdout).error).toBeDefined();
+  });
+
+  it('-o yaml is the same document', async () => {
+    const r = await k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'yaml', '-q']);
+    const doc = parse(r.stdout);
+    expect(valid(doc)).toEqual([]);
+    expect(doc.command).toBe('status');
+  });
+
+  it('the schema rejects a report that breaks it (the test can fail)', () => {
+    expect(valid({ schemaVersion: 'k8ssandra.io/report/v1', command: 'x' })).not.toEqual([]);
+    expect(valid({ schemaVersion: 'k8ssandra.io/report/v1', command: 'x', ok: true, exitCode: 9, dryRun: false, clusters: [],
+      registrations: [], checks: [], summary: '', elapsedMs: 1 })[0]).toMatch(/exitCode/);
+  });
+});
