@@ -6,18 +6,12 @@ import { loadOperatorRelease, renderForCluster, type Role } from '../manifests/o
 import type { KubeObject } from '../kube/resources.js';
 import { dataPlaneAccessObjects, registrationObjects } from '../plan/registration.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { InstallOptions } from './install.js';
 import type { FlowResult } from './result.js';
 
-export interface RenderOptions {
-  contexts: string[];
-  controlPlane?: string;
-  namespace: string;
-  operatorVersion?: string;
-  manifests?: string;
-  certManagerManifests?: string;
-  clusterScoped: boolean;
-  out: string;
-}
+/** The install flags that decide what is applied where, and the folder to write into. */
+export type RenderOptions = Pick<InstallOptions, 'contexts' | 'controlPlane' | 'namespace' | 'operatorVersion' | 'manifests'
+  | 'certManagerManifests' | 'clusterScoped'> & { out: string };
 
 const toYaml = (objs: KubeObject[]) => objs.map((o) => stringify(o, { version: '1.1' })).join('---\n');
 
