@@ -5,6 +5,7 @@ import { newFlowResult } from './flows/result.js';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
 import { renderReport, type OutputFormat } from './report/render.js';
 import { createReporter, type Reporter } from './ui/reporter.js';
+import { createInterrupt, interruptedError, onProcessSignals, type Interrupt } from './util/interrupt.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -13,7 +14,7 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-export interface GlobalOptions { output: OutputFormat; quiet?: boolean; verbose?: boolean; input: boolean; yes?: boolean }
+export interface GlobalOptions { output: OutputFormat; quiet?: boolean; verbose?: boolean; input: boolean; yes?: boolean; requestTimeoutMs?: number }
 
 /** Runs the CLI and returns the exit code; the only place errors become exit codes. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -35,25 +36,32 @@ function handleTopLevelError(e: unknown, io: Io): number {
     if (ce.code === 'commander.helpDisplayed' || ce.code === 'commander.version' || ce.code === 'commander.help') return ExitCode.ok;
     return ExitCode.usage;
   }
-  io.stderr.write(`error: ${describe(e)}\n`);
+  io.stderr.write(`error: ${describe(e)}\n${isCliError(e) && e.hint ? `hint: ${e.hint}\n` : ''}`);
   return isCliError(e) ? ExitCode[e.exit] : ExitCode.internal;
 }
 
 /**
  * Runs one flow with its reporter and renders its report: one document on stdout, progress on
  * stderr, the exit code from the outcome. A flow that throws still reports what it found.
+ * Ctrl-C (or SIGTERM) aborts the flow's requests and waits through `interrupt`; the flow stops at
+ * the next safe point and the command exits with ExitCode.interrupted after reporting.
  */
 export async function execute(command: string, g: GlobalOptions, io: Io,
-  flow: (ui: Reporter, out: FlowResult) => Promise<void>): Promise<number> {
+  flow: (ui: Reporter, out: FlowResult, interrupt: Interrupt) => Promise<void>): Promise<number> {
   const started = Date.now();
   const ui = createReporter({ quiet: g.quiet, verbose: g.verbose, stream: io.stderr });
   const out = newFlowResult(command);
+  const interrupt = createInterrupt();
+  const release = onProcessSignals(interrupt);
   let error: CliError | undefined;
   try {
-    await flow(ui, out);
+    await flow(ui, out, interrupt);
   } catch (e) {
-    error = toCliError(e, command);
-    if (g.verbose && !isCliError(e) && e instanceof Error && e.stack) ui.verbose(e.stack);
+    const prompt = e instanceof Error && e.name === 'ExitPromptError'; // Ctrl-C at a prompt (raw mode: no SIGINT)
+    error = interrupt.signal.aborted ? (interrupt.signal.reason as CliError) : prompt ? interruptedError('SIGINT') : toCliError(e, command);
+    if (g.verbose && !isCliError(e) && !interrupt.signal.aborted && e instanceof Error && e.stack) ui.verbose(e.stack);
+  } finally {
+    release();
   }
   const exitCode = error ? ExitCode[error.exit] : out.ok ? ExitCode.ok : ExitCode[out.failExit ?? 'notReady'];
   const report: Report = {

@@ -14,6 +14,8 @@ export const CHECKS = {
   'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
   'OPERATOR-READY': 'The operator Deployments are available',
+  'CUSTOM-RESOURCES': 'No custom resource (K8ssandraCluster, CassandraDatacenter, ...) is deleted with the CRDs unless --force',
+  'REGISTRATION-REMOVED': 'An uninstalled data plane is also removed from its control plane',
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

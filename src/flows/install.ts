@@ -4,12 +4,13 @@ import { loadCertManager, type CertManagerRelease } from '../manifests/cert-mana
 import { loadOperatorRelease, type OperatorRelease, type Role } from '../manifests/operator-release.js';
 import { countChanges, type ClusterReport } from '../report/model.js';
 import type { AppliedObject } from '../steps/apply.js';
-import { waitDeploymentsAvailable } from '../steps/apply.js';
-import { connect, type Cluster } from '../steps/connect.js';
+import { takeoverWarnings, waitDeploymentsAvailable } from '../steps/apply.js';
+import { resolveTopology, type Cluster } from '../steps/connect.js';
 import { installCluster, operatorDeployments } from '../steps/install-operator.js';
 import { evaluatePreflight, gatherAll, type ClusterFacts } from '../steps/preflight.js';
 import { registerDataPlanes } from '../steps/register.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { FlowResult } from './result.js';
 
@@ -31,6 +32,11 @@ export interface InstallOptions {
   force: boolean;
   timeoutMs: number;
   confirm: (question: string) => Promise<boolean>;
+  /** Mint fresh tokens for every registration (rotation), even where the stored ones still work. */
+  rotateTokens?: boolean;
+  /** Ctrl-C: stops requests and waits; the registration batch is shielded. */
+  interrupt?: Interrupt;
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -42,18 +48,10 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   const checks = out.checks;
   out.dryRun = o.dryRun;
 
-  const clusters = await ui.step('Resolve contexts', async (s) => {
-    const cs = await connect({ kubeconfig: o.kubeconfig, contexts: o.contexts, log: ui.verbose });
-    for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}`);
-    return cs;
-  });
-  const cpName = o.controlPlane ?? clusters[0]!.ctx.name;
-  if (!clusters.some((c) => c.ctx.name === cpName)) {
-    throw new CliError('usage', `--control-plane ${cpName} is not one of --contexts`, { hint: `add it to --contexts, e.g. --contexts ${cpName},${o.contexts.join(',')}` });
-  }
-  const roleOf = (ctx: string): Role => (ctx === cpName ? 'control-plane' : 'data-plane');
-  const cp = clusters.find((c) => c.ctx.name === cpName)!;
-  const dataPlanes = clusters.filter((c) => c !== cp);
+  const { clusters, cp, dataPlanes, roleOf } = await resolveTopology(ui, { kubeconfig: o.kubeconfig, contexts: o.contexts, controlPlane: o.controlPlane,
+    log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
+  const cpName = cp.ctx.name;
+  if (o.force) ui.warn('--force: fields that other field managers own will be taken over, and an operator of another version replaced');
 
   const release = await ui.step('Load the operator release', async (s) => {
     const r = await loadOperatorRelease({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped });
@@ -63,7 +61,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
 
   const facts = await ui.step('Preflight checks', async (s) => {
     const f = await gatherAll(clusters, roleOf, o.namespace);
-    const found = evaluatePreflight(f, { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager });
+    const found = evaluatePreflight(f, { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force });
     checks.push(...found);
     for (const c of found.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
     const bad = failed(found);
@@ -99,6 +97,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
       const objs = await installCluster({ cluster: c, role: roleOf(c.ctx.name), installCertManager: !f.certManager && !o.skipCertManager },
         release, certManager, { namespace: o.namespace, dryRun: o.dryRun, force: o.force, deadline }, (what) => s.update(`${c.ctx.name}: ${what}`));
       applied.set(c.ctx.name, objs);
+      for (const w of takeoverWarnings(c.ctx.name, objs)) ui.warn(w);
       elapsed.set(c.ctx.name, Date.now() - t);
       const ch = countChanges(objs);
       s.note(`${c.ctx.name}: ${roleOf(c.ctx.name)}, ${objs.length} objects (${ch.created} created, ${ch.changed} changed, ${ch.unchanged} unchanged)`);
@@ -109,10 +108,13 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   if (dataPlanes.length) {
     await ui.step('Register data planes with the control plane', async (s) => {
       const r = await registerDataPlanes(cp, dataPlanes, { namespace: o.namespace, clusterScoped: o.clusterScoped, dryRun: o.dryRun, force: o.force,
-        tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers }, s.note);
+        tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens, interrupt: o.interrupt }, s.note);
       registrations.push(...r.registrations);
       checks.push(...r.checks);
-      for (const [ctx, objs] of r.applied) applied.set(ctx, [...(applied.get(ctx) ?? []), ...objs]);
+      for (const [ctx, objs] of r.applied) {
+        applied.set(ctx, [...(applied.get(ctx) ?? []), ...objs]);
+        for (const w of takeoverWarnings(ctx, objs)) ui.warn(w);
+      }
       for (const c of r.checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
       const bad = failed(r.checks);
       if (bad.length) throw new CliError('checksFailed', bad[0]!.message, { hint: bad[0]!.hint });

@@ -74,10 +74,12 @@ export async function listObjects<T = KubeObject>(client: KubeClient, ref: { api
 }
 
 export async function deleteObject(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string; name: string },
-  opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number } = {}): Promise<boolean> {
+  opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number; dryRun?: boolean; uid?: string } = {}): Promise<boolean> {
   try {
-    await client.request({ method: 'DELETE', path: await objectPath(client, ref),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', gracePeriodSeconds: opts.gracePeriodSeconds } });
+    await client.request({ method: 'DELETE', path: await objectPath(client, ref), query: { dryRun: opts.dryRun ? 'All' : undefined },
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', gracePeriodSeconds: opts.gracePeriodSeconds,
+        // Deletes exactly the object that was inspected, not one re-created under the same name since.
+        ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) } });
     return true;
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return false;
@@ -86,26 +88,52 @@ export async function deleteObject(client: KubeClient, ref: { apiVersion: string
 }
 
 export interface ApplyOptions { dryRun?: boolean; force?: boolean }
-export interface ApplyResult { action: ApplyAction; object: KubeObject }
+export interface ApplyResult {
+  action: ApplyAction;
+  object: KubeObject;
+  /** With `force`: the field managers whose fields were taken over (empty when nothing was contested). */
+  tookOverFrom?: string[];
+}
 
 /**
- * The one write path: server-side apply under our field manager. Without `force`, fields that another
- * manager owns are a conflict (409) rather than silently taken over. The answer says whether the
+ * The one write path: server-side apply under our field manager. Fields that another manager owns are
+ * a conflict (409) rather than silently taken over; with `force` they are taken over, and the answer
+ * names whose fields were taken, so that the caller can say so. The answer also says whether the
  * object was created, changed or left as it was, also in a server-side dry run.
  */
 export async function applyObject(client: KubeClient, obj: KubeObject, opts: ApplyOptions = {}): Promise<ApplyResult> {
   const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
   const path = await objectPath(client, ref);
   const before = await getObject(client, ref);
-  const after = await client.request<KubeObject>({
+  const patch = (force: boolean) => client.request<KubeObject>({
     method: 'PATCH', path, body: obj, contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: FIELD_MANAGER, force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
+    query: { fieldManager: FIELD_MANAGER, force: force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
   });
+  let after: KubeObject;
+  let tookOverFrom: string[] | undefined;
+  try {
+    after = await patch(false);
+  } catch (e) {
+    if (!(opts.force && e instanceof ApiError && e.status === 409)) throw e;
+    tookOverFrom = conflictManagers(e.message);
+    after = await patch(true);
+  }
   let action: ApplyAction;
   if (!before) action = 'created';
   else if (opts.dryRun) action = sameContent(before, after) ? 'unchanged' : 'changed';
   else action = before.metadata.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'changed';
-  return { action, object: after };
+  return { action, object: after, ...(tookOverFrom ? { tookOverFrom } : {}) };
+}
+
+/** The managers named in a server-side apply conflict ("conflict with \"kubectl-edit\" using apps/v1: .spec.replicas"). */
+export function conflictManagers(message: string): string[] {
+  const names = [...message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]!);
+  return names.length ? [...new Set(names)] : ['another field manager'];
+}
+
+/** Whether our field manager wrote (part of) this object: only such objects may be deleted by us. */
+export function managedByUs(o: KubeObject): boolean {
+  return (o.metadata.managedFields ?? []).some((m) => (m as { manager?: string }).manager === FIELD_MANAGER);
 }
 
 function sameContent(a: KubeObject, b: KubeObject): boolean {

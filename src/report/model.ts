@@ -5,11 +5,15 @@ import type { ApplyAction } from '../kube/resources.js';
 /** The versioned schema of every machine-readable report (schema/report.schema.json). */
 export const REPORT_SCHEMA_VERSION = 'k8ssandra.io/report/v1';
 
-export interface Changes { created: number; changed: number; unchanged: number }
+export interface Changes { created: number; changed: number; unchanged: number; deleted?: number; kept?: number }
+
+/** What a command did to an object: applied (install, register) or removed/left alone (uninstall). */
+export type ObjectAction = ApplyAction | 'deleted' | 'kept';
 
 export interface ClusterReport {
   context: string;
-  role: 'control-plane' | 'data-plane';
+  /** 'none': no operator found (uninstall of a cluster without one). */
+  role: 'control-plane' | 'data-plane' | 'none';
   server: string;
   kubernetesVersion?: string;
   operatorVersion?: string;
@@ -18,7 +22,7 @@ export interface ClusterReport {
   namespace: string;
   ready: boolean;
   changes: Changes;
-  objects: { ref: string; action: ApplyAction }[];
+  objects: { ref: string; action: ObjectAction; reason?: string }[];
   elapsedMs: number;
 }
 
@@ -29,7 +33,7 @@ export interface RegistrationReport {
   serviceAccount: string;
   server: string;
   verified: boolean;
-  action: ApplyAction;
+  action: ObjectAction;
   tokenExpiresAt?: string;
 }
 
@@ -49,8 +53,8 @@ export interface Report {
 
 export const noChanges = (): Changes => ({ created: 0, changed: 0, unchanged: 0 });
 
-export function countChanges(objects: { action: ApplyAction }[]): Changes {
+export function countChanges(objects: { action: ObjectAction }[]): Changes {
   const c = noChanges();
-  for (const o of objects) c[o.action]++;
+  for (const o of objects) c[o.action] = (c[o.action] ?? 0) + 1;
   return c;
 }

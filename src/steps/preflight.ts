@@ -9,7 +9,7 @@ import type { Cluster } from './connect.js';
 export const MIN_KUBERNETES = '1.25.0';
 export const NEWEST_TESTED_KUBERNETES = '1.34';
 
-export interface ExistingOperator { namespace: string; mode: Role; version?: string }
+export interface ExistingOperator { namespace: string; mode: Role; version?: string; clusterScoped?: boolean }
 
 /** What preflight learned about one cluster: plain data, so the verdicts below are pure functions. */
 export interface ClusterFacts {
@@ -51,7 +51,7 @@ export function installPermissions(role: Role): Permission[] {
 
 export async function selfAccessReview(client: KubeClient, p: Permission, namespace: string): Promise<boolean> {
   const r = await client.request<{ status: { allowed: boolean } }>({
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', idempotent: true, // persists nothing
     body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
       spec: { resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespaced ? namespace : undefined } } },
   });
@@ -105,9 +105,11 @@ export async function findOperators(client: KubeClient): Promise<ExistingOperato
   return list.items.filter((d) => d.metadata.name === OPERATOR_DEPLOYMENT).map((d) => {
     const c = d.spec.template.spec.containers[0];
     const env = (c.env ?? []).find((e: { name: string }) => e.name === CONTROL_PLANE_ENV);
+    // The cluster-scoped variant watches every namespace: WATCH_NAMESPACE is "" instead of its own namespace.
+    const watch = (c.env ?? []).find((e: { name: string }) => e.name === 'WATCH_NAMESPACE');
     const image: string = c.image ?? '';
     return { namespace: d.metadata.namespace, mode: env?.value === 'true' ? 'control-plane' : 'data-plane',
-      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined };
+      version: image.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined, clusterScoped: watch?.value === '' };
   });
 }
 
@@ -116,6 +118,8 @@ export interface PreflightPlan {
   namespace: string;
   operatorVersion: string;
   installCertManager: boolean;
+  /** --force: an operator of another version may be replaced (an upgrade or a downgrade the user asked for). */
+  allowVersionChange?: boolean;
 }
 
 /** The verdicts: one named check per finding, pass, warn or fail, each failure with a hint. */
@@ -166,7 +170,10 @@ function existingOperatorChecks(f: ClusterFacts, plan: PreflightPlan): Check[] {
       out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs the operator as ${op.mode}, not ${role}`,
         { context, hint: op.mode === 'control-plane' ? `a second control plane is refused: use --control-plane ${context}, or uninstall it first` : 'uninstall it first (k8ssandra uninstall) or choose another --control-plane' }));
     } else if (op.version && op.version !== plan.operatorVersion) {
-      out.push(check('OPERATOR-EXISTING', 'warn', `${context} runs operator ${op.version}; it will be changed to ${plan.operatorVersion}`, { context }));
+      out.push(plan.allowVersionChange
+        ? check('OPERATOR-EXISTING', 'warn', `${context} runs operator ${op.version}; it will be changed to ${plan.operatorVersion} (--force)`, { context })
+        : check('OPERATOR-EXISTING', 'fail', `${context} already runs operator ${op.version}, not ${plan.operatorVersion}`,
+          { context, hint: `pass --operator-version ${op.version} (with its manifests) to keep it, or --force to change it to ${plan.operatorVersion}` }));
     } else {
       out.push(check('OPERATOR-EXISTING', 'pass', `operator ${op.version ?? ''} already installed as ${role}`.replace('  ', ' '), { context }));
     }

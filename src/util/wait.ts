@@ -26,7 +26,7 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
       throw new CliError('timeout', `timed out waiting for ${what}${state ? ` (${state})` : ''}`,
         { hint: 'raise --timeout, or use --no-wait and check later with k8ssandra status' });
     }
-    await sleep(Math.min(interval, left), undefined, { signal: opts.signal });
+    await sleep(Math.min(interval, left), undefined, { signal: opts.signal }).catch((e) => { throw opts.signal?.reason ?? e; });
     interval = Math.min(interval * 1.5, 2000);
   }
 }

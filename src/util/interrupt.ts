@@ -1,0 +1,64 @@
+import { setMaxListeners } from 'node:events';
+import { CliError } from '../errors.js';
+
+/**
+ * Ctrl-C (SIGINT) and SIGTERM as an AbortSignal. Waits and API requests take `signal` and stop at
+ * once; a `shield`ed section (a batch that must not be cut in half, such as writing every registration
+ * for the control plane) runs to its end first, and the interruption takes effect right after it.
+ */
+export interface Interrupt {
+  readonly signal: AbortSignal;
+  /** Whether the user asked to stop (also while a shielded section still runs). */
+  readonly requested: boolean;
+  shield<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface InterruptController extends Interrupt {
+  /** Asks to stop: aborts now, or when the running shielded sections end. */
+  request(signalName: string): void;
+}
+
+export const interruptedError = (signalName: string) => new CliError('interrupted', `interrupted (${signalName}): stopped cleanly`,
+  { hint: 'run the same command again to finish: every step is safe to repeat and a re-run converges' });
+
+export function createInterrupt(): InterruptController {
+  const ac = new AbortController();
+  setMaxListeners(0, ac.signal); // every request and wait in flight listens to it
+  let shielded = 0;
+  let pending: string | undefined;
+  const fire = () => { if (pending && !shielded && !ac.signal.aborted) ac.abort(interruptedError(pending)); };
+  return {
+    signal: ac.signal,
+    get requested() { return pending !== undefined; },
+    request(signalName) { pending ??= signalName; fire(); },
+    async shield(fn) {
+      ac.signal.throwIfAborted();
+      shielded++;
+      try {
+        return await fn();
+      } finally {
+        shielded--;
+        fire();
+      }
+    },
+  };
+}
+
+/** A stand-in for flows run without a process around them (tests, library use): never interrupted. */
+export const NO_INTERRUPT: Interrupt = { signal: new AbortController().signal, requested: false, shield: (fn) => fn() };
+
+/**
+ * Routes SIGINT and SIGTERM of this process to `interrupt` until the returned function is called.
+ * The first signal asks for a clean stop; a second one is left to Node's default (immediate exit).
+ */
+export function onProcessSignals(interrupt: InterruptController): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
+    const handler = () => {
+      for (const [n, h] of handlers) process.removeListener(n, h);
+      interrupt.request(name);
+    };
+    process.on(name, handler);
+    return [name, handler] as const;
+  });
+  return () => { for (const [n, h] of handlers) process.removeListener(n, h); };
+}
