@@ -1,5 +1,5 @@
 import { CliError, describe, ExitCode, isCliError } from './errors.js';
-import { toCliError } from './kube/client.js';
+import { ApiError, ConnectError, toCliError } from './kube/client.js';
 import type { FlowResult } from './flows/result.js';
 import { newFlowResult } from './flows/result.js';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
@@ -59,7 +59,9 @@ export async function execute(command: string, g: GlobalOptions, io: Io,
   } catch (e) {
     const prompt = e instanceof Error && e.name === 'ExitPromptError'; // Ctrl-C at a prompt (raw mode: no SIGINT)
     error = interrupt.signal.aborted ? (interrupt.signal.reason as CliError) : prompt ? interruptedError('SIGINT') : toCliError(e, command);
-    if (g.verbose && !isCliError(e) && !interrupt.signal.aborted && e instanceof Error && e.stack) ui.verbose(e.stack);
+    // A stack only for what is a bug of ours (with --verbose): API and connection errors are expected.
+    const expected = isCliError(e) || e instanceof ApiError || e instanceof ConnectError || interrupt.signal.aborted;
+    if (g.verbose && !expected && e instanceof Error && e.stack) ui.verbose(e.stack);
   } finally {
     release();
   }

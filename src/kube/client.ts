@@ -61,15 +61,21 @@ export interface ClientOptions {
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
 const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
-export const DEFAULT_RETRIES = 5;
+export const DEFAULT_RETRIES = 10;
+/**
+ * No retry starts later than this after a request's first attempt: long enough to ride through an API
+ * server restart (a managed control plane upgrade, a crashed apiserver), short enough that a server
+ * that stays down fails the command in well under a minute. The command's deadline still wins.
+ */
+export const RETRY_WINDOW_MS = 30_000;
 /** A server that asks for a longer pause than this is treated as down rather than waited for. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
 /**
  * How long to wait before sending a failed request again, or undefined when it must not be: after
  * `retries` attempts, for errors that are not transient, and for a non-idempotent request whose
- * effect is unknown. Backoff doubles from 250 ms (250, 500, 1000, 2000, 4000); a Retry-After of the
- * server is honoured when it asks for longer.
+ * effect is unknown. Backoff doubles from 250 ms up to 4 s (250, 500, 1000, 2000, 4000, 4000, ...); a
+ * Retry-After of the server is honoured when it asks for longer.
  */
 export function retryDelay(e: unknown, attempt: number, req: Pick<KubeRequest, 'method' | 'idempotent'>, retries = DEFAULT_RETRIES): number | undefined {
   if (attempt >= retries) return undefined;
@@ -126,6 +132,7 @@ class RawClient implements KubeClient {
   async request<T>(req: KubeRequest): Promise<T> {
     const retries = req.retries ?? DEFAULT_RETRIES;
     const deadline = this.opts.deadline ?? Infinity;
+    const retryUntil = Math.min(deadline, Date.now() + RETRY_WINDOW_MS);
     for (let attempt = 0; ; attempt++) {
       this.signal?.throwIfAborted();
       try {
@@ -133,7 +140,7 @@ class RawClient implements KubeClient {
       } catch (e) {
         this.signal?.throwIfAborted();
         const delay = retryDelay(e, attempt, req, retries);
-        if (delay === undefined || Date.now() + delay >= deadline) throw e;
+        if (delay === undefined || Date.now() + delay >= retryUntil) throw e;
         this.opts.log?.(`${this.context}: ${req.method ?? 'GET'} ${req.path} failed (${describe(e)}); retry ${attempt + 1}/${retries} in ${delay} ms`);
         await sleep(delay, undefined, { signal: this.signal }).catch(() => { throw this.signal?.reason; });
       }
@@ -247,6 +254,10 @@ export function toCliError(e: unknown, what: string): CliError {
       { context: e.context, hint: 'log in again or refresh the credentials of this context' });
     if (e.status === 403) return new CliError('checksFailed', `${what}: context ${e.context}: forbidden: ${e.message}`,
       { context: e.context, hint: 'the user needs more RBAC permissions (see README "Permissions")' });
+    if (e.status === 429 || e.status >= 500) {
+      return new CliError('unreachable', `${what}: context ${e.context}: the API server kept answering ${e.status} ${e.reason}: ${e.message}`,
+        { context: e.context, hint: 'the API server is overloaded or unhealthy (retried with backoff); run the same command again later' });
+    }
     if (e.status === 409) return new CliError('conflict', `${what}: context ${e.context}: ${e.message}`,
       { context: e.context, hint: 'another field manager owns these fields; re-run with --force to take them over' });
     return new CliError('internal', `${what}: context ${e.context}: ${e.message} (${e.reason})`, { context: e.context });

@@ -76,8 +76,10 @@ export async function listObjects<T = KubeObject>(client: KubeClient, ref: { api
 export async function deleteObject(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string; name: string },
   opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number; dryRun?: boolean; uid?: string } = {}): Promise<boolean> {
   try {
-    await client.request({ method: 'DELETE', path: await objectPath(client, ref), query: { dryRun: opts.dryRun ? 'All' : undefined },
+    // Every option goes in the body: with a body, the API server ignores DeleteOptions in the query (dryRun too).
+    await client.request({ method: 'DELETE', path: await objectPath(client, ref),
       body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', gracePeriodSeconds: opts.gracePeriodSeconds,
+        ...(opts.dryRun ? { dryRun: ['All'] } : {}),
         // Deletes exactly the object that was inspected, not one re-created under the same name since.
         ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) } });
     return true;
