@@ -10,15 +10,10 @@ import { installCluster, operatorDeployments } from '../steps/install-operator.j
 import { evaluatePreflight, gatherAll, type ClusterFacts } from '../steps/preflight.js';
 import { registerDataPlanes } from '../steps/register.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { FlowResult } from './result.js';
+import type { ClusterFlowOptions, FlowResult } from './result.js';
 
-export interface InstallOptions {
-  kubeconfig?: string;
-  contexts: string[];
-  controlPlane?: string;
-  namespace: string;
+export interface InstallOptions extends ClusterFlowOptions {
   operatorVersion?: string;
   manifests?: string;
   certManagerManifests?: string;
@@ -27,16 +22,9 @@ export interface InstallOptions {
   skipRoutability: boolean;
   apiServers: Record<string, string>;
   tokenTtlSeconds: number;
-  dryRun: boolean;
-  wait: boolean;
-  force: boolean;
-  timeoutMs: number;
   confirm: (question: string) => Promise<boolean>;
   /** Mint fresh tokens for every registration (rotation), even where the stored ones still work. */
   rotateTokens?: boolean;
-  /** Ctrl-C: stops requests and waits; the registration batch is shielded. */
-  interrupt?: Interrupt;
-  requestTimeoutMs?: number;
 }
 
 /**

@@ -7,27 +7,16 @@ import { resolveTopology, type Cluster } from '../steps/connect.js';
 import { findOperators, type ExistingOperator } from '../steps/preflight.js';
 import { registerDataPlanes } from '../steps/register.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { FlowResult } from './result.js';
+import type { ClusterFlowOptions, FlowResult } from './result.js';
 
-export interface RegisterFlowOptions {
-  kubeconfig?: string;
-  /** The control plane first (unless controlPlane names it), then the data planes to register. */
-  contexts: string[];
-  controlPlane?: string;
-  namespace: string;
+/** `contexts`: the control plane first (unless `controlPlane` names it), then the data planes to register. */
+export interface RegisterFlowOptions extends ClusterFlowOptions {
   clusterScoped: boolean;
   apiServers: Record<string, string>;
   tokenTtlSeconds: number;
   /** Mint fresh tokens for every data plane and replace the stored ones in one batch. */
   rotate: boolean;
-  dryRun: boolean;
-  force: boolean;
-  wait: boolean;
-  timeoutMs: number;
-  interrupt?: Interrupt;
-  requestTimeoutMs?: number;
 }
 
 /**

@@ -9,28 +9,16 @@ import { connect, type Cluster } from '../steps/connect.js';
 import { findOperators, type ExistingOperator } from '../steps/preflight.js';
 import { customResourcesOf, deleteRemovals, findInstalled, findRegistrations, waitGone, type FoundRegistration } from '../steps/uninstall.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { FlowResult } from './result.js';
+import type { ClusterFlowOptions, FlowResult } from './result.js';
 
-export interface UninstallOptions {
-  kubeconfig?: string;
-  /** The clusters to remove the operator and registrations from. */
-  contexts: string[];
-  /** A control plane that stays, to remove the registrations of the uninstalled data planes from. */
-  controlPlane?: string;
-  namespace: string;
+/** `contexts`: the clusters to uninstall from; `controlPlane`: one that stays, to remove their registrations from. */
+export interface UninstallOptions extends ClusterFlowOptions {
   operatorVersion?: string;
   manifests?: string;
   clusterScoped: boolean;
   deleteCrds: boolean;
-  force: boolean;
-  dryRun: boolean;
-  wait: boolean;
-  timeoutMs: number;
   confirm: (question: string) => Promise<boolean>;
-  interrupt?: Interrupt;
-  requestTimeoutMs?: number;
 }
 
 interface ClusterPlan { cluster: Cluster; operator?: ExistingOperator; registrations: FoundRegistration[]; removals: Removal[]; uninstall: boolean }

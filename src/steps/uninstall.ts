@@ -42,7 +42,9 @@ export async function findInstalled(client: KubeClient, namespace: string, relea
 export async function customResourcesOf(client: KubeClient, crds: KubeObject[]): Promise<string[]> {
   const lists = await Promise.all(crds.map(async (crd) => {
     const version = (crd.spec.versions as { name: string; storage?: boolean }[]).find((v) => v.storage)?.name ?? crd.spec.versions[0].name;
-    const items = await listObjects(client, { apiVersion: `${crd.spec.group}/${version}`, kind: crd.spec.names.kind }).catch(() => []);
+    // Only "not served" counts as none: any other failure must stop a deletion that could lose data.
+    const items = await listObjects(client, { apiVersion: `${crd.spec.group}/${version}`, kind: crd.spec.names.kind })
+      .catch((e) => { if (e instanceof ApiError && e.status === 404) return []; throw e; });
     return items.map((i) => `${crd.spec.names.kind} ${i.metadata.namespace ? i.metadata.namespace + '/' : ''}${i.metadata.name}`);
   }));
   return lists.flat();

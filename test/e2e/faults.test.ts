@@ -8,6 +8,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { status } from '../../testbed/bed.js';
 import { binDir } from '../../testbed/binaries.js';
 import { clusterPids, kwokctl, pruneStalePids } from '../../testbed/kwokctl.js';
 import { kwokClusterName } from '../../testbed/topology.js';
@@ -288,7 +289,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     const r = await p.result;
     printed.push(r.stdout, r.stderr);
     expect([0, 6], r.stderr).toContain(r.exitCode);
-    await waitFor('dp1 to be ready', async () => ((await kubectl('dp1', 'get', '--raw', '/readyz')) === 'ok' ? true : undefined), 60_000);
+    // The bed is whole again (every component of dp1 up, its node Ready) before anything else runs.
+    await waitFor('dp1 to be healthy again', async () => ((await status()).clusters.find((c) => c.context === 'dp1')?.healthy ? true : undefined), 120_000);
     if (r.exitCode === 6) {
       // Down for longer than the retry window: one clear error naming the cluster, then a re-run finishes.
       expect(r.json().error.message).toMatch(/context dp1/);

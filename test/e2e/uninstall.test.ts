@@ -90,8 +90,12 @@ describe('k8ssandra uninstall', () => {
   });
 
   it('removes the operator and registrations; keeps CRDs, custom resources, namespaces, cert-manager and what users made', async () => {
-    const r = await uninstall('--contexts', 'cp,dp1', '--yes', '-o', 'json');
+    const stored = (await kubectlJson('cp', '-n', NS, 'get', 'secret', 'dp1-kubeconfig')).data.kubeconfig as string;
+    const token = /token: (\S+)/.exec(Buffer.from(stored, 'base64').toString('utf8'))![1]!;
+    const r = await uninstall('--contexts', 'cp,dp1', '--yes', '-o', 'json', '--verbose');
     expect(r.exitCode, r.stderr).toBe(0);
+    // It read the registration's Secret to delete it, and printed none of it.
+    for (const secret of [stored, token]) expect((r.stdout + r.stderr).includes(secret)).toBe(false);
     const report = r.json();
     expect(report.ok).toBe(true);
     expect(report.summary).toMatch(/^uninstalled: \d+ object\(s\) deleted, \d+ kept/);

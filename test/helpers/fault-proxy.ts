@@ -97,9 +97,9 @@ export class FaultProxy extends EventEmitter {
     return this.log.filter((r) => (!method || r.method === method) && (!pathRe || pathRe.test(r.path)));
   }
 
-  /** Requests that could change something (writes); access reviews and TokenRequests change nothing stored. */
+  /** Requests that could change something: not reads, access reviews, or server-side dry runs (dryRun=All). */
   writes(): ProxyRequest[] {
-    return this.log.filter((r) => r.method !== 'GET' && !/selfsubjectaccessreviews|selfsubjectreviews/.test(r.path));
+    return this.log.filter((r) => r.method !== 'GET' && !/selfsubjectaccessreviews|selfsubjectreviews/.test(r.path) && !/[?&]dryRun=All/.test(r.path));
   }
 
   /** Resolves with the `count`-th request (already logged, or to come) that matches. */

@@ -12,6 +12,8 @@ import { confirmer } from '../../src/ui/prompt.js';
 import { writeCacheFile } from '../../src/util/cache.js';
 import { createInterrupt } from '../../src/util/interrupt.js';
 import { waitUntil } from '../../src/util/wait.js';
+import { execute } from '../../src/main.js';
+import { PassThrough } from 'node:stream';
 
 const api = (status: number, retryAfterMs?: number) => new ApiError(status, 'X', 'm', 'cp', retryAfterMs);
 const conn = (code: string) => new ConnectError(code, 'm', 'cp');
@@ -90,6 +92,23 @@ describe('Ctrl-C', () => {
     await expect(waitUntil('never', async () => undefined, { deadline: Date.now() + 60_000, intervalMs: 10_000, signal: i.signal }))
       .rejects.toMatchObject({ exit: 'interrupted' });
     expect(Date.now() - t).toBeLessThan(1000);
+  });
+
+  it('execute turns SIGINT into a clean stop: the flow sees the abort, the report says interrupted, exit 130', async () => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let text = '';
+    stdout.on('data', (c) => { text += c; });
+    const io = { stdout, stderr, stdin: new PassThrough(), env: {} } as any;
+    const before = process.listenerCount('SIGINT');
+    const code = await execute('install', { output: 'json', input: false }, io, async (ui, out, interrupt) => {
+      out.summary = 'half-way';
+      setTimeout(() => process.emit('SIGINT'), 20);
+      await ui.step('Wait', () => waitUntil('forever', async () => undefined, { deadline: Date.now() + 60_000, signal: interrupt.signal }));
+    });
+    expect(code).toBe(130);
+    expect(JSON.parse(text).error).toMatchObject({ exit: 'interrupted', message: 'interrupted (SIGINT): stopped cleanly' });
+    expect(process.listenerCount('SIGINT')).toBe(before); // our handler is gone: a later Ctrl-C is Node's again
   });
 
   it('a wait past its deadline says what was missing', async () => {
