@@ -81,8 +81,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
 
   program.command('register')
     .summary('register data planes with the control plane, or rotate their tokens')
-    .description('Write (or repair) the ClientConfig and kubeconfig Secret of each data plane in the control plane, with a bounded\n'
-      + 'token of a least-privilege service account. --rotate mints fresh tokens for all of them in one batch; the old tokens\n'
+    .description('Write (or repair) the ClientConfig and kubeconfig Secret of each data plane in the control plane, with a bounded '
+      + 'token of a least-privilege service account. --rotate mints fresh tokens for all of them in one batch; the old tokens '
       + 'stay valid until they expire, so the operator is never cut off. The operator must be installed in every context.')
     .requiredOption('-c, --contexts <list>', 'kubeconfig contexts, comma-separated: the control plane first, then data planes')
     .option('--control-plane <context>', 'the control plane (default: the first of --contexts)')
@@ -117,9 +117,9 @@ Examples:
 
   program.command('uninstall')
     .summary('remove the operator and the registrations (CRDs and data are kept)')
-    .description('Delete what k8ssandra installed in each context: the operator release (Deployments, RBAC, webhooks, Services,\n'
-      + 'ConfigMaps, Issuers, Certificates) and the registrations (ClientConfigs and their Secrets in the control plane, the\n'
-      + 'control plane\'s service account in data planes). Only objects written by k8ssandra are deleted. CRDs, custom\n'
+    .description('Delete what k8ssandra installed in each context: the operator release (Deployments, RBAC, webhooks, Services, '
+      + 'ConfigMaps, Issuers, Certificates) and the registrations (ClientConfigs and their Secrets in the control plane, the '
+      + 'control plane\'s service account in data planes). Only objects written by k8ssandra are deleted. CRDs, custom '
       + 'resources and data are kept unless --delete-crds; namespaces and cert-manager are always kept. Asks first on a terminal.')
     .requiredOption('-c, --contexts <list>', 'kubeconfig contexts to uninstall from, comma-separated')
     .option('--control-plane <context>', 'a control plane that stays: remove only the registrations of these contexts from it')

@@ -122,7 +122,7 @@ function registrationChecks(plans: ClusterPlan[]): Check[] {
   const unregistered = new Set(plans.flatMap((p) => p.registrations.map((r) => r.context)));
   return plans.filter((p) => p.uninstall && p.removals.some((r) => r.object.kind === 'ServiceAccount' && r.object.metadata.name === CONTROL_PLANE_SA && r.action === 'delete')
     && !unregistered.has(p.cluster.ctx.name))
-    .map((p) => check('REGISTRATION-REMOVED', 'warn', `${p.cluster.ctx.name} may still be registered with a control plane that was not named: its ClientConfig there stops working`,
+    .map((p) => check('REGISTRATION-REMOVED', 'warn', `${p.cluster.ctx.name}: may still be registered with a control plane that was not named: its ClientConfig there stops working`,
       { context: p.cluster.ctx.name, hint: `pass --control-plane CONTEXT to remove that registration too (k8ssandra uninstall --contexts ${p.cluster.ctx.name} --control-plane CONTEXT)` }));
 }
 

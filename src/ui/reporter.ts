@@ -27,7 +27,8 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
   const stream = opts.stream ?? process.stderr;
   const style = styler(colorEnabled(stream));
   const write = (line: string) => { if (!opts.quiet) stream.write(line + '\n'); };
-  const interactive = !!stream.isTTY && !opts.quiet && !process.env.CI;
+  // A terminal that reports no width (a pty without a window size) gets plain lines: ora loops forever there.
+  const interactive = !!stream.isTTY && !opts.quiet && !process.env.CI && (stream.columns ?? 0) > 0;
   let spinner: Ora | undefined;
 
   const lineAbove = (line: string) => {
@@ -44,7 +45,9 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
       const took = () => style.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`);
       if (interactive) {
         const { default: ora } = await import('ora');
-        spinner = ora({ text: title, stream }).start();
+        // discardStdin off: ora's raw mode swallows Ctrl-C (its discarder never reads stdin here), and
+        // Ctrl-C must reach our SIGINT handler, which stops the command cleanly.
+        spinner = ora({ text: title, stream, discardStdin: false }).start();
       } else {
         write(`• ${title}`);
       }

@@ -49,16 +49,17 @@ export const NO_INTERRUPT: Interrupt = { signal: new AbortController().signal, r
 
 /**
  * Routes SIGINT and SIGTERM of this process to `interrupt` until the returned function is called.
- * The first signal asks for a clean stop; a second one is left to Node's default (immediate exit).
+ * The first signal asks for a clean stop; a second one stops the process at once (the signal's
+ * default action). Our listener stays while the command runs: libraries that watch for signals
+ * (signal-exit, under ora) only end the process themselves when nobody else listens.
  */
 export function onProcessSignals(interrupt: InterruptController): () => void {
-  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => {
-    const handler = () => {
-      for (const [n, h] of handlers) process.removeListener(n, h);
-      interrupt.request(name);
-    };
-    process.on(name, handler);
-    return [name, handler] as const;
-  });
-  return () => { for (const [n, h] of handlers) process.removeListener(n, h); };
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((name) => [name, () => {
+    if (!interrupt.requested) return interrupt.request(name);
+    release();
+    process.kill(process.pid, name);
+  }] as const);
+  const release = () => { for (const [n, h] of handlers) process.removeListener(n, h); };
+  for (const [n, h] of handlers) process.on(n, h);
+  return release;
 }

@@ -13,7 +13,7 @@ import { binDir } from '../../testbed/binaries.js';
 import { clusterPids, kwokctl, pruneStalePids } from '../../testbed/kwokctl.js';
 import { kwokClusterName } from '../../testbed/topology.js';
 import { bedKubeconfig, kubectl, kubectlJson, waitFor } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests, startK8ssandra, type CliRun } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra, operatorManifests, startK8ssandra, startK8ssandraOnTerminal, type CliRun } from '../helpers/cli.js';
 import { bedConfig, bedServer, FaultProxy, writeKubeconfig, type Fault } from '../helpers/fault-proxy.js';
 
 const NS = 'k8ssandra-operator';
@@ -208,6 +208,17 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stopMs).toBeLessThan(10_000);
     expect(r.stderr).toMatch(/FAIL Wait for the operators/);
+  });
+
+  it('Ctrl-C typed on a terminal (spinners running) stops the install cleanly: exit 130', async () => {
+    const p = startK8ssandraOnTerminal(installArgs().filter((a) => a !== '-o' && a !== 'json'), { kubeconfig: proxied });
+    await p.waitForOutput(/Install the operator/);
+    p.type('\x03');
+    const r = await p.result;
+    printed.push(r.output);
+    expect(r.exitCode, r.output).toBe(130);
+    expect(r.output).toMatch(/✖ Install the operator/);
+    expect(r.output).toMatch(/Error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
   });
 
   it('a wait that cannot end fails at --timeout with exit 4, saying what was missing', async () => {

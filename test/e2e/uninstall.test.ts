@@ -3,7 +3,7 @@
 // while custom resources exist unless --force). Checked with kubectl after every run.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, kubectl, kubectlJson } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra, operatorManifests, startK8ssandraOnTerminal } from '../helpers/cli.js';
 
 const NS = 'k8ssandra-operator';
 const OURS = 'app.kubernetes.io/managed-by=k8ssandra-cli';
@@ -42,6 +42,16 @@ describe('k8ssandra uninstall', () => {
     expect(r.exitCode, r.stderr).toBe(2);
     expect(r.stdout + r.stderr).toMatch(/this command deletes objects and needs confirmation: pass --yes/);
     expect(await releasePresent('cp')).not.toContain(false);
+  });
+
+  it('on a terminal it asks first, "no" by default: answered no, it deletes nothing (exit 130)', async () => {
+    const p = startK8ssandraOnTerminal(['uninstall', '--manifests', operatorManifests, '--contexts', 'dp2']);
+    await p.waitForOutput(/Delete \d+ object\(s\) from dp2\? \(CRDs, custom resources and data are kept\) \(y\/N\)/);
+    p.type('\r');
+    const r = await p.result;
+    expect(r.exitCode, r.output).toBe(130);
+    expect(r.output).toMatch(/Error: uninstall cancelled/);
+    expect(await releasePresent('dp2')).not.toContain(false);
   });
 
   it('--dry-run says what would go and what stays, and deletes nothing', async () => {

@@ -166,6 +166,14 @@ describe('what uninstall deletes', () => {
 });
 
 describe('prompts and files', () => {
+  it('a terminal that reports no width gets plain progress lines (a spinner would loop forever there)', async () => {
+    const lines: string[] = [];
+    const stream = { isTTY: true, columns: 0, write: (s: string) => { lines.push(s); return true; } } as any;
+    const ui = (await import('../../src/ui/reporter.js')).createReporter({ stream });
+    expect(await ui.step('Resolve contexts', async () => 42)).toBe(42);
+    expect(lines.join('')).toMatch(/^• Resolve contexts\n.* Resolve contexts \(0\.\ds\)\n$/);
+  });
+
   const io = { stdin: { isTTY: false }, stdout: { isTTY: false }, stderr: {}, env: {} } as any;
 
   it('a destructive command without a terminal needs --yes; a constructive one goes ahead', async () => {
