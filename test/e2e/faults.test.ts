@@ -217,7 +217,7 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     const r = await p.result;
     printed.push(r.output);
     expect(r.exitCode, r.output).toBe(130);
-    expect(r.output).toMatch(/✖ Install the operator/);
+    expect(r.output).toMatch(/(✖|FAIL) Install the operator/);
     expect(r.output).toMatch(/Error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
   });
 
