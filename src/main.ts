@@ -4,6 +4,7 @@ import { newFlowResult } from './flows/result.js';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
 import type { OutputFormat } from './report/render.js';
 import type { Reporter } from './ui/reporter.js';
+import { createInterrupt, interruptedError, onProcessSignals, type Interrupt } from './util/interrupt.js';
 
 export interface Io {
   stdout: NodeJS.WriteStream;
@@ -12,7 +13,7 @@ export interface Io {
   env: NodeJS.ProcessEnv;
 }
 
-export interface GlobalOptions { output: OutputFormat; quiet?: boolean; verbose?: boolean; input: boolean; yes?: boolean }
+export interface GlobalOptions { output: OutputFormat; quiet?: boolean; verbose?: boolean; input: boolean; yes?: boolean; requestTimeoutMs?: number }
 
 /** Runs the CLI and returns the exit code; the only place errors become exit codes. */
 export async function run(argv: string[], io: Io): Promise<number> {
@@ -41,21 +42,33 @@ function handleTopLevelError(e: unknown, io: Io): number {
 /**
  * Runs one flow with its reporter and renders its report: one document on stdout, progress on
  * stderr, the exit code from the outcome. A flow that throws still reports what it found.
+ * Ctrl-C (or SIGTERM) aborts the flow's requests and waits through `interrupt`; the flow stops at
+ * the next safe point and the command exits with ExitCode.interrupted after reporting.
  */
 export async function execute(command: string, g: GlobalOptions, io: Io,
-  flow: (ui: Reporter, out: FlowResult) => Promise<void>): Promise<number> {
+  flow: (ui: Reporter, out: FlowResult, interrupt: Interrupt) => Promise<void>): Promise<number> {
   const started = Date.now();
   // Loaded here, not at the top: --help and --version should not pay for them.
-  const [{ createReporter }, { renderReport }, { toCliError }] = await Promise.all([
+  const [{ createReporter }, { renderReport }, { toCliError, ApiError, ConnectError }] = await Promise.all([
     import('./ui/reporter.js'), import('./report/render.js'), import('./kube/client.js')]);
   const ui = createReporter({ quiet: g.quiet, verbose: g.verbose, stream: io.stderr });
   const out = newFlowResult(command);
+  const interrupt = createInterrupt();
+  const release = onProcessSignals(interrupt);
   let error: CliError | undefined;
   try {
-    await flow(ui, out);
+    await flow(ui, out, interrupt);
   } catch (e) {
-    error = toCliError(e, command);
-    if (g.verbose && !isCliError(e) && e instanceof Error && e.stack) ui.verbose(e.stack);
+    const prompt = e instanceof Error && e.name === 'ExitPromptError'; // Ctrl-C at a prompt (raw mode: no SIGINT)
+    // After Ctrl-C any failure is the interruption surfacing through an aborted request or wait, unless
+    // the flow said what it stopped (status --watch: the last round is the report).
+    const stopped = isCliError(e) && e.exit === 'interrupted';
+    error = interrupt.signal.aborted && !stopped ? (interrupt.signal.reason as CliError) : prompt ? interruptedError('SIGINT') : toCliError(e, command);
+    // A stack only for what is a bug of ours (with --verbose): API and connection errors are expected.
+    const expected = isCliError(e) || e instanceof ApiError || e instanceof ConnectError || interrupt.signal.aborted;
+    if (g.verbose && !expected && e instanceof Error && e.stack) ui.verbose(e.stack);
+  } finally {
+    release();
   }
   const exitCode = error ? ExitCode[error.exit] : out.ok ? ExitCode.ok : ExitCode[out.failExit ?? 'notReady'];
   const report: Report = {

@@ -23,6 +23,8 @@ export const CHECKS = {
   'STATUS-TWO-CONTROL-PLANES': 'Only one cluster runs the operator as the control plane',
   'STATUS-OPERATOR-NOT-READY': 'The operator and cass-operator Deployments are installed and available in every cluster',
   'STATUS-DC-NOT-READY': 'Every datacenter of every K8ssandraCluster is Ready with all its nodes',
+  'CUSTOM-RESOURCES': 'No custom resource (K8ssandraCluster, CassandraDatacenter, ...) is deleted with the CRDs unless --force',
+  'REGISTRATION-REMOVED': 'An uninstalled data plane is also removed from its control plane',
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

@@ -17,6 +17,23 @@ export function durationFlag(flag: string, value: string): number {
   return s;
 }
 
+/** A namespace must be a DNS label; checked before any request is sent. */
+export function namespaceFlag(ns: string): string {
+  if (ns.length > 63 || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns)) {
+    throw usageError(`--namespace ${ns} is not a valid namespace name`, 'use at most 63 lower-case letters, digits and "-", starting and ending with a letter or digit');
+  }
+  return ns;
+}
+
+/** The Kubernetes TokenRequest API refuses lifetimes under 10 minutes. */
+const MIN_TOKEN_TTL_SECONDS = 600;
+
+export function tokenTtlFlag(value: string): number {
+  const s = durationFlag('--token-ttl', value);
+  if (s < MIN_TOKEN_TTL_SECONDS) throw usageError(`--token-ttl ${value} is shorter than 10m, the shortest token Kubernetes issues`, 'e.g. --token-ttl 720h');
+  return s;
+}
+
 /** `--api-server CTX=URL`, repeatable. */
 export function parseApiServers(values: string[] | undefined): Record<string, string> {
   const out: Record<string, string> = {};

@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { execute, type GlobalOptions, type Io } from '../main.js';
 import { DEFAULT_NAMESPACE, DEFAULT_OPERATOR_VERSION, DEFAULT_PROBE } from '../defaults.js';
 import { usageError } from '../errors.js';
-import { durationFlag, parseApiServers, parseContextList, probeSettings } from './parse.js';
+import { durationFlag, namespaceFlag, parseApiServers, parseContextList, probeSettings, tokenTtlFlag } from './parse.js';
 import { version } from '../version.js';
 import { confirmer } from '../ui/prompt.js';
 
@@ -33,11 +33,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .option('-q, --quiet', 'no progress on stderr')
     .option('-v, --verbose', 'print every API request (method, path, status; never credentials)')
     .option('-y, --yes', 'answer yes to confirmations')
-    .option('--no-input', 'never prompt, even on a terminal');
+    .option('--no-input', 'never prompt, even on a terminal')
+    .option('--request-timeout <duration>', 'give up on one API request after this long; install, add-dc and the others retry it while --timeout allows (default: 30s; status: 5s, no retry)');
 
   const globals = (): GlobalOptions & { kubeconfig?: string } => {
     const g = program.opts();
-    return { output: g.output, quiet: g.quiet, verbose: g.verbose, input: g.input, yes: g.yes, kubeconfig: g.kubeconfig };
+    return { output: g.output, quiet: g.quiet, verbose: g.verbose, input: g.input, yes: g.yes, kubeconfig: g.kubeconfig,
+      requestTimeoutMs: g.requestTimeout === undefined ? undefined : durationFlag('--request-timeout', g.requestTimeout) * 1000 };
   };
 
   program.command('install')
@@ -56,22 +58,99 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(probeOptions.ports()).addOption(probeOptions.image()).addOption(probeOptions.timeout())
     .option('--api-server <context=url...>', 'API server address the control plane uses for a data plane (repeatable)')
     .option('--token-ttl <duration>', 'lifetime of the control plane\'s tokens (e.g. 720h, 365d)', '365d')
-    .option('--force', 'take over fields another field manager owns', false)
+    .option('--rotate-tokens', 'mint fresh tokens for every registration (see also: k8ssandra register --rotate)', false)
+    .option('--force', 'take over fields another field manager owns, and replace an operator of another version', false)
     .option('--dry-run', 'show what would change; change nothing (server-side dry run)', false)
     .option('--no-wait', 'do not wait for the operators to be available')
     .option('--timeout <duration>', 'give up waiting after this long', '10m')
     .addHelpText('after', EXAMPLES_INSTALL)
     .action(async (opts) => {
       const g = globals();
-      setExit(await execute('install', g, io, async (ui, out) => {
+      setExit(await execute('install', g, io, async (ui, out, interrupt) => {
         const { runInstall } = await import('../flows/install.js');
         await runInstall({
-          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
+          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
           operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
           skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
-          apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: durationFlag('--token-ttl', opts.tokenTtl),
+          apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens,
           dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
-          confirm: confirmer(g, io),
+          confirm: confirmer(g, io, { signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
+        }, ui, out);
+      }));
+    });
+
+  program.command('register')
+    .summary('register data planes with the control plane, or rotate their tokens')
+    .description('Write (or repair) the ClientConfig and kubeconfig Secret of each data plane in the control plane, with a bounded '
+      + 'token of a least-privilege service account. --rotate mints fresh tokens for all of them in one batch; the old tokens '
+      + 'stay valid until they expire, so the operator is never cut off. The operator must be installed in every context.')
+    .requiredOption('-c, --contexts <list>', 'kubeconfig contexts, comma-separated: the control plane first, then data planes')
+    .option('--control-plane <context>', 'the control plane (default: the first of --contexts)')
+    .option('-n, --namespace <ns>', 'namespace of the operator', DEFAULT_NAMESPACE)
+    .option('--cluster-scoped', 'the operator watches all namespaces (bind the control plane\'s account cluster-wide)', false)
+    .option('--api-server <context=url...>', 'API server address the control plane uses for a data plane (repeatable)')
+    .option('--token-ttl <duration>', 'lifetime of new tokens (e.g. 720h, 365d)', '365d')
+    .option('--rotate', 'mint fresh tokens for every data plane, even where the stored ones still work', false)
+    .option('--force', 'take over fields another field manager owns', false)
+    .option('--dry-run', 'show what would change; change nothing (server-side dry run)', false)
+    .option('--no-wait', 'do not wait for the control-plane operator to be available again')
+    .option('--timeout <duration>', 'give up waiting after this long', '5m')
+    .addHelpText('after', `
+Examples:
+  # register dp3 with the control plane in cp
+  k8ssandra register --contexts cp,dp3
+
+  # rotate every data plane's token (e.g. monthly from CI)
+  k8ssandra register --contexts cp,dp1,dp2 --rotate --token-ttl 90d --yes -o json`)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('register', g, io, async (ui, out, interrupt) => {
+        const { runRegister } = await import('../flows/register.js');
+        await runRegister({
+          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+          clusterScoped: opts.clusterScoped, apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl),
+          rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+          interrupt, requestTimeoutMs: g.requestTimeoutMs,
+        }, ui, out);
+      }));
+    });
+
+  program.command('uninstall')
+    .summary('remove the operator and the registrations (CRDs and data are kept)')
+    .description('Delete what k8ssandra installed in each context: the operator release (Deployments, RBAC, webhooks, Services, '
+      + 'ConfigMaps, Issuers, Certificates) and the registrations (ClientConfigs and their Secrets in the control plane, the '
+      + 'control plane\'s service account in data planes). Only objects written by k8ssandra are deleted. CRDs, custom '
+      + 'resources and data are kept unless --delete-crds; namespaces and cert-manager are always kept. Asks first on a terminal.')
+    .requiredOption('-c, --contexts <list>', 'kubeconfig contexts to uninstall from, comma-separated')
+    .option('--control-plane <context>', 'a control plane that stays: remove only the registrations of these contexts from it')
+    .option('-n, --namespace <ns>', 'namespace of the operator', DEFAULT_NAMESPACE)
+    .option('--operator-version <version>', 'release whose objects to remove (default: the installed one)')
+    .option('--manifests <path>', 'rendered release: a file, or a folder with control-plane.yaml and data-plane.yaml')
+    .option('--cluster-scoped', 'remove the variant that watches all namespaces (detected from the operator when it runs)', false)
+    .option('--delete-crds', 'also delete the CRDs, with every custom resource of them (refused while some exist, unless --force)', false)
+    .option('--force', 'with --delete-crds: delete the CRDs even though custom resources exist', false)
+    .option('--dry-run', 'show what would be deleted; delete nothing (server-side dry run)', false)
+    .option('--no-wait', 'do not wait until the deleted objects are gone')
+    .option('--timeout <duration>', 'give up waiting after this long', '5m')
+    .addHelpText('after', `
+Examples:
+  # see what would be deleted
+  k8ssandra uninstall --contexts cp,dp1,dp2 --dry-run
+
+  # CI: remove the operator and registrations, keep CRDs and data
+  k8ssandra uninstall --contexts cp,dp1,dp2 --yes -o json
+
+  # remove one data plane, and its registration from the control plane in cp (which stays)
+  k8ssandra uninstall --contexts dp2 --control-plane cp --yes`)
+    .action(async (opts) => {
+      const g = globals();
+      setExit(await execute('uninstall', g, io, async (ui, out, interrupt) => {
+        const { runUninstall } = await import('../flows/uninstall.js');
+        await runUninstall({
+          kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+          operatorVersion: opts.operatorVersion, manifests: opts.manifests, clusterScoped: opts.clusterScoped, deleteCrds: opts.deleteCrds,
+          force: opts.force, dryRun: opts.dryRun, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+          confirm: confirmer(g, io, { destructive: true, signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
         }, ui, out);
       }));
     });
@@ -91,12 +170,12 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', EXAMPLES_CHECK)
     .action(async (opts) => {
       const g = globals();
-      setExit(await execute('check', g, io, async (ui, out) => {
+      setExit(await execute('check', g, io, async (ui, out, interrupt) => {
         const { runCheck } = await import('../flows/check.js');
         await runCheck({
           kubeconfig: g.kubeconfig, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: opts.namespace,
           operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
-          probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+          probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, signal: interrupt.signal, requestTimeoutMs: g.requestTimeoutMs,
         }, ui, out);
       }));
     });
@@ -108,17 +187,17 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
       + 'datacenter, read from the cluster that runs it. Exit 0 only when everything found is healthy, 5 when degraded, 6 when a\n'
       + 'cluster cannot be reached.')
     .option('-c, --contexts <list>', 'contexts to check, comma-separated (default: every context of the kubeconfig; those without the operator are left out)')
-    .option('--request-timeout <duration>', 'give up on an API request after this long (a dead cluster costs no more)', '5s')
     .option('-w, --watch', 'ask again until everything is healthy (Ctrl-C stops)', false)
     .option('--interval <duration>', 'time between rounds of --watch', '5s')
     .addHelpText('after', EXAMPLES_STATUS)
     .action(async (opts) => {
       const g = globals();
-      setExit(await execute('status', g, io, async (ui, out) => {
+      setExit(await execute('status', g, io, async (ui, out, interrupt) => {
         const { runStatus } = await import('../flows/status.js');
         await runStatus({
           kubeconfig: g.kubeconfig, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
-          requestTimeoutMs: durationFlag('--request-timeout', opts.requestTimeout) * 1000,
+          // Short and without retries: a dead cluster costs one request timeout.
+          requestTimeoutMs: g.requestTimeoutMs ?? 5000, signal: interrupt.signal,
           watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,
         }, ui, out);
       }));
@@ -152,7 +231,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addHelpText('after', EXAMPLES_ADD_DC)
     .action(async (opts) => {
       const g = globals();
-      setExit(await execute('add-dc', g, io, async (ui, out) => {
+      setExit(await execute('add-dc', g, io, async (ui, out, interrupt) => {
         const { runAddDc } = await import('../flows/add-dc.js');
         await runAddDc({
           kubeconfig: g.kubeconfig, cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
@@ -160,7 +239,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
           operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
           skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),
           tokenTtlSeconds: durationFlag('--token-ttl', opts.tokenTtl), force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
-          timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, io),
+          timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, io, { signal: interrupt.signal }),
+          interrupt, requestTimeoutMs: g.requestTimeoutMs,
         }, ui, out);
       }));
     });

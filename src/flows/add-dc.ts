@@ -18,6 +18,7 @@ import { findOperators, type ExistingOperator } from '../steps/preflight.js';
 import { routabilityGate, type RoutabilityCheck } from '../steps/routability-gate.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
+import type { Interrupt } from '../util/interrupt.js';
 import type { FlowResult } from './result.js';
 
 export interface AddDcOptions {
@@ -44,6 +45,9 @@ export interface AddDcOptions {
   wait: boolean;
   timeoutMs: number;
   confirm: (question: string) => Promise<boolean>;
+  /** Ctrl-C: stops requests and waits; a registration batch is finished first (see util/interrupt.ts). */
+  interrupt?: Interrupt;
+  requestTimeoutMs?: number;
   /** The routability probe between the new datacenter's cluster and the existing ones' (see routability-gate.ts). */
   checkRoutability?: RoutabilityCheck;
   /** Runs right before each patch attempt; tests use it to edit the K8ssandraCluster concurrently. */
@@ -67,13 +71,14 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, out: FlowResult): 
   validateDnsLabel('--dc', o.dc);
   const size = parseSize(o.size);
   const replication = parseReplication(o.replication);
+  const conn = { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs };
 
   const { cp, target, operator } = await ui.step('Find the control plane', async (s) => {
-    const [target] = await connect({ kubeconfig: o.kubeconfig, contexts: [o.context], log: ui.verbose });
+    const [target] = await connect({ ...conn, contexts: [o.context] });
     const found = await findControlPlane({ kubeconfig: o.kubeconfig, explicit: o.controlPlane, log: ui.verbose });
     s.note(`${found.context}: k8ssandra-operator ${found.operator.version ?? ''} control plane in namespace ${found.operator.namespace}`
       + (o.controlPlane ? '' : ` (found among ${found.probed} contexts)`));
-    const cp = found.context === target!.ctx.name ? target! : (await connect({ kubeconfig: o.kubeconfig, contexts: [found.context], log: ui.verbose }))[0]!;
+    const cp = found.context === target!.ctx.name ? target! : (await connect({ ...conn, contexts: [found.context] }))[0]!;
     return { cp, target: target!, operator: found.operator };
   });
   const operatorNs = operator.namespace;
@@ -206,8 +211,8 @@ async function setUpDataPlane(o: AddDcOptions, c: SetUpContext, ui: Reporter, ou
   const certManager = await loadCertManagerIfNeeded(o, targetFacts, ui);
   const installed = await installStep([target], roleOf, targetFacts, release, certManager,
     { namespace, dryRun: o.dryRun, force: o.force, skipCertManager: o.skipCertManager, deadline: c.deadline }, ui);
-  await registerStep(cp, [target], { namespace, clusterScoped, dryRun: o.dryRun, force: o.force, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers },
-    ui, out, installed.applied);
+  await registerStep(cp, [target], { namespace, clusterScoped, dryRun: o.dryRun, force: o.force, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers,
+    interrupt: o.interrupt }, ui, out, installed.applied);
   const ready = o.wait && !o.dryRun ? await waitOperatorsStep([cp, target], namespace, release, c.deadline, ui, out.checks) : new Map<string, boolean>();
   out.clusters.push(...[target, cp].map((x) => clusterReport(x, roleOf(x.ctx.name), facts, release, certManager, installed, ready, namespace)));
 }
@@ -221,7 +226,8 @@ async function peerClusters(o: AddDcOptions, c: SetUpContext, ui: Reporter): Pro
     const known = [c.cp, c.target].find((x) => x.ctx.name === name);
     if (known) { peers.push(known); return; }
     try {
-      peers.push(...await connect({ kubeconfig: o.kubeconfig, contexts: [name], log: ui.verbose }));
+      peers.push(...await connect({ kubeconfig: o.kubeconfig, contexts: [name], log: ui.verbose, signal: o.interrupt?.signal, deadline: c.deadline,
+        requestTimeoutMs: o.requestTimeoutMs }));
     } catch {
       unknownPeers.push(name);
     }

@@ -18,6 +18,9 @@ export interface CheckOptions {
   skipRoutability: boolean;
   probe: ProbeSettings;
   timeoutMs: number;
+  /** Ctrl-C: stops the requests and waits; the probe pods are still deleted. */
+  signal?: AbortSignal;
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -28,7 +31,7 @@ export interface CheckOptions {
 export async function runCheck(o: CheckOptions, ui: Reporter, out: FlowResult): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
   const clusters = await ui.step('Resolve contexts', async (s) => {
-    const cs = await connect({ kubeconfig: o.kubeconfig, contexts: o.contexts, log: ui.verbose });
+    const cs = await connect({ kubeconfig: o.kubeconfig, contexts: o.contexts, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
     for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}`);
     return cs;
   });

@@ -1,19 +1,15 @@
 import { check, failed } from '../checks/catalog.js';
 import { CliError } from '../errors.js';
 import type { Role } from '../manifests/operator-release.js';
-import { connect } from '../steps/connect.js';
+import { resolveTopology } from '../steps/connect.js';
 import { clusterReport, describeChanges, installStep, loadCertManagerIfNeeded, loadReleaseStep, preflightStep, registerStep,
   waitOperatorsStep } from '../steps/operator-setup.js';
 import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { FlowResult } from './result.js';
+import type { ClusterFlowOptions, FlowResult } from './result.js';
 
-export interface InstallOptions {
-  kubeconfig?: string;
-  contexts: string[];
-  controlPlane?: string;
-  namespace: string;
+export interface InstallOptions extends ClusterFlowOptions {
   operatorVersion?: string;
   manifests?: string;
   certManagerManifests?: string;
@@ -24,11 +20,9 @@ export interface InstallOptions {
   probe?: ProbeSettings;
   apiServers: Record<string, string>;
   tokenTtlSeconds: number;
-  dryRun: boolean;
-  wait: boolean;
-  force: boolean;
-  timeoutMs: number;
   confirm: (question: string) => Promise<boolean>;
+  /** Mint fresh tokens for every registration (rotation), even where the stored ones still work. */
+  rotateTokens?: boolean;
 }
 
 /**
@@ -40,22 +34,14 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   const checks = out.checks;
   out.dryRun = o.dryRun;
 
-  const clusters = await ui.step('Resolve contexts', async (s) => {
-    const cs = await connect({ kubeconfig: o.kubeconfig, contexts: o.contexts, log: ui.verbose });
-    for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}`);
-    return cs;
-  });
-  const cpName = o.controlPlane ?? clusters[0]!.ctx.name;
-  if (!clusters.some((c) => c.ctx.name === cpName)) {
-    throw new CliError('usage', `--control-plane ${cpName} is not one of --contexts`, { hint: `add it to --contexts, e.g. --contexts ${cpName},${o.contexts.join(',')}` });
-  }
-  const roleOf = (ctx: string): Role => (ctx === cpName ? 'control-plane' : 'data-plane');
-  const cp = clusters.find((c) => c.ctx.name === cpName)!;
-  const dataPlanes = clusters.filter((c) => c !== cp);
+  const { clusters, cp, dataPlanes, roleOf } = await resolveTopology(ui, { kubeconfig: o.kubeconfig, contexts: o.contexts, controlPlane: o.controlPlane,
+    log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
+  const cpName = cp.ctx.name;
+  if (o.force) ui.warn('--force: fields that other field managers own will be taken over, and an operator of another version replaced');
 
   const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped }, ui);
   const facts = await preflightStep(clusters, roleOf,
-    { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager }, ui, checks);
+    { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force }, ui, checks);
 
   await ui.step('Routability between clusters', async (s) => {
     if (o.skipRoutability) {
@@ -88,7 +74,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   }
 
   const installed = await installStep(clusters, roleOf, facts, release, certManager, { ...o, deadline }, ui);
-  if (dataPlanes.length) await registerStep(cp, dataPlanes, o, ui, out, installed.applied);
+  if (dataPlanes.length) await registerStep(cp, dataPlanes, { ...o, rotate: o.rotateTokens }, ui, out, installed.applied);
   const ready = o.wait && !o.dryRun ? await waitOperatorsStep(clusters, o.namespace, release, deadline, ui, checks) : new Map<string, boolean>();
 
   const clusterReports = clusters.map((c) => clusterReport(c, roleOf(c.ctx.name), facts, release, certManager, installed, ready, o.namespace));

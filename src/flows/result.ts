@@ -1,5 +1,21 @@
 import type { Check } from '../checks/catalog.js';
 import type { ClusterReport, DatacenterReport, K8ssandraClusterReport, RegistrationReport, RoutabilityReport } from '../report/model.js';
+import type { Interrupt } from '../util/interrupt.js';
+
+/** What every multi-cluster flow is given besides its own options. */
+export interface ClusterFlowOptions {
+  kubeconfig?: string;
+  contexts: string[];
+  controlPlane?: string;
+  namespace: string;
+  dryRun: boolean;
+  force: boolean;
+  wait: boolean;
+  timeoutMs: number;
+  /** Ctrl-C: stops requests and waits (see util/interrupt.ts). */
+  interrupt?: Interrupt;
+  requestTimeoutMs?: number;
+}
 
 /**
  * What a flow fills in as it goes. main creates it before the flow runs, so that a flow that stops

@@ -32,15 +32,8 @@ export async function runStatus(o: StatusOptions, ui: Reporter, out: FlowResult)
     return r;
   });
 
-  // Ctrl-C during --watch ends the watch with the last round as the report (exit code `interrupted`).
-  const interrupt = new AbortController();
-  const onInterrupt = () => interrupt.abort();
-  if (o.watch) process.once('SIGINT', onInterrupt);
-  try {
-    await rounds(o, { clusters, skipped, explicit }, ui, out, o.signal ? AbortSignal.any([o.signal, interrupt.signal]) : interrupt.signal);
-  } finally {
-    process.off('SIGINT', onInterrupt);
-  }
+  // Ctrl-C (o.signal) during --watch ends the watch with the last round as the report (exit code `interrupted`).
+  await rounds(o, { clusters, skipped, explicit }, ui, out, o.signal ?? new AbortController().signal);
 }
 
 async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: { context: string; reason: string }[]; explicit: boolean },

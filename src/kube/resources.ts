@@ -81,10 +81,14 @@ export async function listObjects<T = KubeObject>(client: KubeClient, ref: { api
 }
 
 export async function deleteObject(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string; name: string },
-  opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number } = {}): Promise<boolean> {
+  opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number; dryRun?: boolean; uid?: string } = {}): Promise<boolean> {
   try {
+    // Every option goes in the body: with a body, the API server ignores DeleteOptions in the query (dryRun too).
     await client.request({ method: 'DELETE', path: await objectPath(client, ref),
-      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', gracePeriodSeconds: opts.gracePeriodSeconds } });
+      body: { kind: 'DeleteOptions', apiVersion: 'v1', propagationPolicy: opts.propagation ?? 'Background', gracePeriodSeconds: opts.gracePeriodSeconds,
+        ...(opts.dryRun ? { dryRun: ['All'] } : {}),
+        // Deletes exactly the object that was inspected, not one re-created under the same name since.
+        ...(opts.uid ? { preconditions: { uid: opts.uid } } : {}) } });
     return true;
   } catch (e) {
     if (e instanceof ApiError && e.status === 404) return false;
@@ -93,7 +97,13 @@ export async function deleteObject(client: KubeClient, ref: { apiVersion: string
 }
 
 export interface ApplyOptions { dryRun?: boolean; force?: boolean }
-export interface ApplyResult { action: ApplyAction; object?: KubeObject }
+export interface ApplyResult {
+  action: ApplyAction;
+  /** The object as the server returned it; absent when it was skipped as up to date. */
+  object?: KubeObject;
+  /** With `force`: the field managers whose fields were taken over (empty when nothing was contested). */
+  tookOverFrom?: string[];
+}
 type ObjectMeta = KubeObject['metadata'];
 
 /** Set on every object we apply: the hash of what we applied, so that a re-run can skip what is current. */
@@ -131,26 +141,48 @@ export async function listMetadata(client: KubeClient, ref: { apiVersion: string
 }
 
 /**
- * The one write path: server-side apply under our field manager. Without `force`, fields that another
- * manager owns are a conflict (409) rather than silently taken over. The answer says whether the
+ * The one write path: server-side apply under our field manager. Fields that another manager owns are
+ * a conflict (409) rather than silently taken over; with `force` they are taken over, and the answer
+ * names whose fields were taken, so that the caller can say so. The answer also says whether the
  * object was created, changed or left as it was, also in a server-side dry run. `before` is the
  * object's current metadata when the caller has it (null: it does not exist), saving a read.
  */
 export async function applyObject(client: KubeClient, obj: KubeObject, opts: ApplyOptions & { before?: ObjectMeta | null } = {}): Promise<ApplyResult> {
   const ref = { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name };
   const hash = contentHash(obj);
+  const path = await objectPath(client, ref);
   const before = opts.before !== undefined ? opts.before : (await getObject(client, ref))?.metadata ?? null;
   if (upToDate(before ?? undefined, hash)) return { action: 'unchanged' };
   const body = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [APPLIED_HASH]: hash } } };
-  const after = await client.request<KubeObject>({
-    method: 'PATCH', path: await objectPath(client, ref), body, contentType: 'application/apply-patch+yaml',
-    query: { fieldManager: FIELD_MANAGER, force: opts.force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
+  const patch = (force: boolean) => client.request<KubeObject>({
+    method: 'PATCH', path, body, contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: FIELD_MANAGER, force: force ? true : undefined, dryRun: opts.dryRun ? 'All' : undefined },
   });
+  let after: KubeObject;
+  let tookOverFrom: string[] | undefined;
+  try {
+    after = await patch(false);
+  } catch (e) {
+    if (!(opts.force && e instanceof ApiError && e.status === 409)) throw e;
+    tookOverFrom = conflictManagers(e.message);
+    after = await patch(true);
+  }
   let action: ApplyAction;
   if (!before) action = 'created';
   else if (opts.dryRun) action = sameContent(await getObject(client, ref), after) ? 'unchanged' : 'changed';
   else action = before.resourceVersion === after.metadata.resourceVersion ? 'unchanged' : 'changed';
-  return { action, object: after };
+  return { action, object: after, ...(tookOverFrom ? { tookOverFrom } : {}) };
+}
+
+/** The managers named in a server-side apply conflict ("conflict with \"kubectl-edit\" using apps/v1: .spec.replicas"). */
+export function conflictManagers(message: string): string[] {
+  const names = [...message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]!);
+  return names.length ? [...new Set(names)] : ['another field manager'];
+}
+
+/** Whether our field manager wrote (part of) this object: only such objects may be deleted by us. */
+export function managedByUs(o: KubeObject): boolean {
+  return (o.metadata.managedFields ?? []).some((m) => (m as { manager?: string }).manager === FIELD_MANAGER);
 }
 
 /** Equal but for what every write changes (a dry run keeps the old resourceVersion). */

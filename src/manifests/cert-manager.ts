@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
-import { cacheDir } from '../util/cache.js';
+import { cacheDir, writeCacheFile } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
 import { DEFAULT_CERT_MANAGER_VERSION } from '../defaults.js';
 
@@ -23,9 +23,7 @@ export async function loadCertManager(opts: { manifests?: string; version?: stri
     file = path.join(cacheDir(), 'cert-manager', version, 'cert-manager.yaml');
     if (!existsSync(file)) {
       const url = `https://github.com/cert-manager/cert-manager/releases/download/${version}/cert-manager.yaml`;
-      const text = await (opts.download ?? download)(url);
-      mkdirSync(path.dirname(file), { recursive: true });
-      writeFileSync(file, text);
+      writeCacheFile(file, await (opts.download ?? download)(url));
     }
   }
   const objects = readManifestFile(file);

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
-import { cacheDir } from '../util/cache.js';
+import { cacheDir, writeCacheFile } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
 import { DEFAULT_OPERATOR_VERSION } from '../defaults.js';
 
@@ -59,9 +59,7 @@ export async function loadOperatorRelease(opts: ReleaseSourceOptions): Promise<O
       if (existsSync(f)) continue;
       const variant = `${role}${scoped ? '/cluster-scope' : ''}`;
       const render = opts.renderOfficial ?? renderWithKustomize;
-      const text = await render(variant, version);
-      mkdirSync(dir, { recursive: true });
-      writeFileSync(f, text);
+      writeCacheFile(f, await render(variant, version));
     }
     source = `k8ssandra-operator ${version} (cached in ${dir})`;
   }

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
-import { cacheDir } from '../util/cache.js';
+import { cacheDir, writeCacheFile } from '../util/cache.js';
 
 /**
  * Reads a multi-document YAML file into objects. Parsing the 4 MB operator release takes about a
@@ -37,8 +37,7 @@ export function readManifestFile(file: string): KubeObject[] {
     docs.push(obj);
   }
   try {
-    mkdirSync(path.dirname(cached), { recursive: true });
-    writeFileSync(cached, JSON.stringify(docs), { mode: 0o600 });
+    writeCacheFile(cached, JSON.stringify(docs));
   } catch { /* caching is an optimisation only */ }
   return docs;
 }

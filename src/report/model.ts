@@ -5,11 +5,14 @@ import type { ApplyAction } from '../kube/resources.js';
 /** The versioned schema of every machine-readable report (schema/report.schema.json). */
 export const REPORT_SCHEMA_VERSION = 'k8ssandra.io/report/v1';
 
-export interface Changes { created: number; changed: number; unchanged: number }
+export interface Changes { created: number; changed: number; unchanged: number; deleted?: number; kept?: number }
+
+/** What a command did to an object: applied (install, register) or removed/left alone (uninstall). */
+export type ObjectAction = ApplyAction | 'deleted' | 'kept';
 
 export interface ClusterReport {
   context: string;
-  /** `none`: no operator found there; `unknown`: the cluster could not be asked (status only). */
+  /** `none`: no operator found there (also uninstall of a cluster without one); `unknown`: the cluster could not be asked (status only). */
   role: 'control-plane' | 'data-plane' | 'none' | 'unknown';
   server: string;
   kubernetesVersion?: string;
@@ -19,7 +22,7 @@ export interface ClusterReport {
   namespace: string;
   ready: boolean;
   changes: Changes;
-  objects: { ref: string; action: ApplyAction }[];
+  objects: { ref: string; action: ObjectAction; reason?: string }[];
   elapsedMs: number;
   // Set by status only:
   reachable?: boolean;
@@ -38,7 +41,7 @@ export interface RegistrationReport {
   serviceAccount: string;
   server: string;
   verified: boolean;
-  action: ApplyAction;
+  action: ObjectAction;
   tokenExpiresAt?: string;
   // Set by status only:
   /** The control plane's context and the namespace the ClientConfig lives in. */
@@ -148,8 +151,8 @@ export interface Report {
 
 export const noChanges = (): Changes => ({ created: 0, changed: 0, unchanged: 0 });
 
-export function countChanges(objects: { action: ApplyAction }[]): Changes {
+export function countChanges(objects: { action: ObjectAction }[]): Changes {
   const c = noChanges();
-  for (const o of objects) c[o.action]++;
+  for (const o of objects) c[o.action] = (c[o.action] ?? 0) + 1;
   return c;
 }

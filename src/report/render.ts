@@ -18,7 +18,15 @@ export function renderReport(r: Report, format: OutputFormat, style: Styler): st
 
 function renderText(r: Report, s: Styler): string {
   const out: string[] = [];
-  if (r.clusters.length) {
+  if (r.clusters.some((c) => c.changes.deleted !== undefined)) {
+    // A removal (uninstall): what went, and what was kept and why.
+    const t = plainTable(['CONTEXT', 'ROLE', 'OPERATOR', r.dryRun ? 'WOULD DELETE' : 'DELETED', 'KEPT']);
+    for (const c of r.clusters) t.push([c.context, c.role, c.operatorVersion ?? '-', c.changes.deleted ?? 0, c.changes.kept ?? 0]);
+    out.push(t.toString());
+    const reasons = new Map<string, number>();
+    for (const o of r.clusters.flatMap((c) => c.objects)) if (o.action === 'kept' && o.reason) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
+    for (const [reason, n] of reasons) out.push(`  kept ${n}: ${reason}`);
+  } else if (r.clusters.length) {
     const t = plainTable(['CONTEXT', 'ROLE', 'KUBERNETES', 'OPERATOR', 'CERT-MANAGER', 'READY', 'CREATED', 'CHANGED', 'UNCHANGED']);
     for (const c of r.clusters) {
       t.push([c.context, c.role, c.kubernetesVersion ?? '-', c.operatorVersion ?? '-', c.certManager ?? '-',
@@ -30,8 +38,8 @@ function renderText(r: Report, s: Styler): string {
     out.push('', 'Registrations (in the control plane):');
     for (const g of r.registrations) {
       const exp = g.tokenExpiresAt ? `, token expires ${g.tokenExpiresAt.slice(0, 10)}` : '';
-      out.push(`  ${g.context}: ClientConfig ${g.clientConfig}, Secret ${g.secret}, ${g.action}` +
-        `${r.dryRun ? '' : g.verified ? ', ' + s.ok('credentials verified') : ', ' + s.fail('NOT verified')}${exp}`);
+      const verified = r.dryRun || g.action === 'deleted' ? '' : g.verified ? ', ' + s.ok('credentials verified') : ', ' + s.fail('NOT verified');
+      out.push(`  ${g.context}: ClientConfig ${g.clientConfig}, Secret ${g.secret}, ${g.action}${verified}${exp}`);
     }
   }
   if (r.routability?.pairs.length) out.push('', ...renderRoutability(r.routability, s));

@@ -3,7 +3,7 @@ import { ApiError, type KubeClient } from '../kube/client.js';
 import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from '../kube/resources.js';
 import { waitUntil } from '../util/wait.js';
 
-export interface AppliedObject { ref: string; action: ApplyAction }
+export interface AppliedObject { ref: string; action: ApplyAction; tookOverFrom?: string[] }
 
 /**
  * Applies objects in parallel (bounded, so one cluster never sees a burst); results keep the input's
@@ -20,13 +20,20 @@ export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { d
   };
   return Promise.all(objs.map((o) => limit(async () => {
     try {
-      return { ref: refOf(o), action: (await applyObject(client, o, { ...opts, before: await existing(o) })).action };
+      const { action, tookOverFrom } = await applyObject(client, o, { ...opts, before: await existing(o) });
+      return { ref: refOf(o), action, ...(tookOverFrom ? { tookOverFrom } : {}) };
     } catch (e) {
       // A dry run cannot validate objects whose namespace or CRD the same run would create first.
       if (opts.dryRun && e instanceof ApiError && e.status === 404) return { ref: refOf(o), action: 'created' as const };
       throw e;
     }
   })));
+}
+
+/** One warning line per object whose fields --force took over from another field manager. */
+export function takeoverWarnings(context: string, objs: AppliedObject[]): string[] {
+  return objs.filter((o) => o.tookOverFrom?.length)
+    .map((o) => `--force: ${context}: took over fields of ${o.ref} from ${o.tookOverFrom!.join(', ')}`);
 }
 
 /** Waits for every CRD to be Established, so that objects of its kinds can be applied. */
@@ -38,7 +45,7 @@ export async function waitCrdsEstablished(client: KubeClient, crds: KubeObject[]
       if (crd?.status?.conditions?.some((c: any) => c.type === 'Established' && c.status === 'True')) pending.delete(name);
     }));
     return pending.size ? undefined : true;
-  }, { deadline }, () => `${pending.size} not yet: ${[...pending].slice(0, 3).join(', ')}`);
+  }, { deadline, signal: client.signal }, () => `${pending.size} not yet: ${[...pending].slice(0, 3).join(', ')}`);
 }
 
 /** A Deployment is available when its newest generation has rolled out and every replica is available. */
@@ -60,5 +67,5 @@ export async function waitDeploymentsAvailable(client: KubeClient, namespace: st
       if (d && deploymentAvailable(d)) pending.delete(name);
     }));
     return pending.size ? undefined : true;
-  }, { deadline }, () => `not available yet: ${[...pending].join(', ')}`);
+  }, { deadline, signal: client.signal }, () => `not available yet: ${[...pending].join(', ')}`);
 }

@@ -5,7 +5,7 @@ import { loadCertManager, type CertManagerRelease } from '../manifests/cert-mana
 import { loadOperatorRelease, type OperatorRelease, type ReleaseSourceOptions, type Role } from '../manifests/operator-release.js';
 import { countChanges, type ClusterReport } from '../report/model.js';
 import type { Reporter } from '../ui/reporter.js';
-import { waitDeploymentsAvailable, type AppliedObject } from './apply.js';
+import { takeoverWarnings, waitDeploymentsAvailable, type AppliedObject } from './apply.js';
 import type { Cluster } from './connect.js';
 import { installCluster, operatorDeployments } from './install-operator.js';
 import { evaluatePreflight, gatherAll, type ClusterFacts, type PreflightPlan } from './preflight.js';
@@ -73,6 +73,7 @@ export async function installStep(clusters: Cluster[], roleOf: RoleOf, facts: Cl
       const objs = await installCluster({ cluster: c, role: roleOf(c.ctx.name), installCertManager: !f.certManager && !o.skipCertManager },
         release, certManager, { namespace: o.namespace, dryRun: o.dryRun, force: o.force, deadline: o.deadline }, (what) => s.update(`${c.ctx.name}: ${what}`));
       applied.set(c.ctx.name, objs);
+      for (const w of takeoverWarnings(c.ctx.name, objs)) ui.warn(w);
       elapsed.set(c.ctx.name, Date.now() - t);
       const ch = countChanges(objs);
       s.note(`${c.ctx.name}: ${roleOf(c.ctx.name)}, ${objs.length} objects (${ch.created} created, ${ch.changed} changed, ${ch.unchanged} unchanged)`);
@@ -88,7 +89,10 @@ export function registerStep(cp: Cluster, dataPlanes: Cluster[], o: RegisterOpti
     const r = await registerDataPlanes(cp, dataPlanes, o, s.note);
     out.registrations.push(...r.registrations);
     out.checks.push(...r.checks);
-    for (const [ctx, objs] of r.applied) applied.set(ctx, [...(applied.get(ctx) ?? []), ...objs]);
+    for (const [ctx, objs] of r.applied) {
+      applied.set(ctx, [...(applied.get(ctx) ?? []), ...objs]);
+      for (const w of takeoverWarnings(ctx, objs)) ui.warn(w);
+    }
     for (const c of r.checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
     const bad = failed(r.checks);
     if (bad.length) throw new CliError('checksFailed', bad[0]!.message, { hint: bad[0]!.hint });

@@ -61,7 +61,7 @@ export function installPermissions(role: Role): Permission[] {
 
 export async function selfAccessReview(client: KubeClient, p: Permission, namespace: string): Promise<boolean> {
   const r = await client.request<{ status: { allowed: boolean } }>({
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', idempotent: true, // persists nothing
     body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SelfSubjectAccessReview',
       spec: { resourceAttributes: { verb: p.verb, group: p.group, resource: p.resource, subresource: p.subresource, namespace: p.namespaced ? namespace : undefined } } },
   });
@@ -159,6 +159,8 @@ export interface PreflightPlan {
   namespace: string;
   operatorVersion: string;
   installCertManager: boolean;
+  /** --force: an operator of another version may be replaced (an upgrade or a downgrade the user asked for). */
+  allowVersionChange?: boolean;
 }
 
 /** The verdicts: one named check per finding, pass, warn or fail, each failure with a hint. */
@@ -209,7 +211,10 @@ function existingOperatorChecks(f: ClusterFacts, plan: PreflightPlan): Check[] {
       out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs the operator as ${op.mode}, not ${role}`,
         { context, hint: op.mode === 'control-plane' ? `a second control plane is refused: use --control-plane ${context}, or uninstall it first` : 'uninstall it first (k8ssandra uninstall) or choose another --control-plane' }));
     } else if (op.version && op.version !== plan.operatorVersion) {
-      out.push(check('OPERATOR-EXISTING', 'warn', `${context} runs operator ${op.version}; it will be changed to ${plan.operatorVersion}`, { context }));
+      out.push(plan.allowVersionChange
+        ? check('OPERATOR-EXISTING', 'warn', `${context} runs operator ${op.version}; it will be changed to ${plan.operatorVersion} (--force)`, { context })
+        : check('OPERATOR-EXISTING', 'fail', `${context} already runs operator ${op.version}, not ${plan.operatorVersion}`,
+          { context, hint: `pass --operator-version ${op.version} (with its manifests) to keep it, or --force to change it to ${plan.operatorVersion}` }));
     } else {
       out.push(check('OPERATOR-EXISTING', 'pass', `operator ${op.version ?? ''} already installed as ${role}`.replace('  ', ' '), { context }));
     }

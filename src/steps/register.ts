@@ -7,6 +7,7 @@ import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKu
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
 import { applyAll, type AppliedObject } from './apply.js';
+import type { Interrupt } from '../util/interrupt.js';
 import type { Cluster } from './connect.js';
 import { credentialFailure, operatorAccessAllowed, SECRETS_ELSEWHERE, storedClient } from './credentials.js';
 import { selfAccessReview } from './preflight.js';
@@ -19,13 +20,21 @@ export interface RegisterOptions {
   tokenTtlSeconds: number;
   /** Server addresses the control plane should use, per data-plane context (default: the kubeconfig's). */
   apiServers: Record<string, string>;
+  /** Mint fresh tokens even where the stored ones still work (rotation); the old ones stay valid until they expire. */
+  rotate?: boolean;
+  /** Shields the write batch from Ctrl-C (see registerDataPlanes). */
+  interrupt?: Pick<Interrupt, 'shield'>;
 }
 
 interface Credentials { kubeconfig: string; expiresAt?: Date; reused: boolean }
 
 /**
- * Step 5: registers data planes with the control plane. All Secrets are written (and verified) before
- * any ClientConfig, in one batch, because the control-plane operator restarts on every change of them.
+ * Step 5: registers data planes with the control plane. Per data plane (in parallel): its service
+ * account and binding, then credentials (kept while they work and are far from expiry, else a fresh
+ * bounded token) checked against the data plane before anything is stored, so a working registration
+ * is never replaced by a broken one. Then one batch in the control plane, every Secret before every
+ * ClientConfig, because its operator restarts on each change of them and crash-loops on a ClientConfig
+ * whose Secret is missing. The batch is shielded from Ctrl-C: it is written whole, then the command stops.
  */
 export async function registerDataPlanes(cp: Cluster, dataPlanes: Cluster[], opts: RegisterOptions,
   note: (line: string) => void): Promise<{ registrations: RegistrationReport[]; checks: Check[]; applied: Map<string, AppliedObject[]> }> {
@@ -36,25 +45,26 @@ export async function registerDataPlanes(cp: Cluster, dataPlanes: Cluster[], opt
     checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name]));
     applied.set(dp.ctx.name, await applyAll(dp.client, dataPlaneAccessObjects(opts.namespace, opts.clusterScoped), opts));
     const creds = await credentialsFor(cp.client, dp, server, opts);
-    return { dp, server, creds, objs: registrationObjects(dp.ctx.name, opts.namespace, creds.kubeconfig) };
+    const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts.namespace, checks);
+    return { dp, server, creds, verified, objs: registrationObjects(dp.ctx.name, opts.namespace, creds.kubeconfig) };
   }));
-  const cpApplied = await applyAll(cp.client, prepared.map((p) => p.objs.secret), opts);
-  const registrations: RegistrationReport[] = await Promise.all(prepared.map(async (p) => {
-    const verified = opts.dryRun ? false : await verifyCredentials(p.dp, p.creds.kubeconfig, opts.namespace, checks);
+  const ready = prepared.filter((p) => opts.dryRun || p.verified);
+  const shield = opts.interrupt?.shield ?? (<T>(fn: () => Promise<T>) => fn());
+  const [secrets, clientConfigs] = await shield(async () => {
+    const s = await applyAll(cp.client, ready.map((p) => p.objs.secret), opts);
+    return [s, await applyAll(cp.client, ready.map((p) => p.objs.clientConfig), opts)] as const;
+  });
+  applied.set(cp.ctx.name, [...secrets, ...clientConfigs]);
+  // applyAll answers in input order: the i-th Secret and ClientConfig are those of ready[i].
+  const written = new Map(ready.map((p, i) => [p, [secrets[i]!.action, clientConfigs[i]!.action]]));
+  const registrations: RegistrationReport[] = prepared.map((p) => {
+    const actions = written.get(p) ?? [];
+    const action = actions.includes('created') ? 'created' : actions.includes('changed') ? 'changed' : 'unchanged';
+    note(`${p.dp.ctx.name}: ClientConfig ${p.objs.clientConfig.metadata.name} ${action}${p.verified ? ', credentials verified' : ''}${p.creds.reused ? '' : opts.dryRun ? '' : ', new token'}`);
     return { context: p.dp.ctx.name, clientConfig: p.objs.clientConfig.metadata.name, secret: p.objs.secret.metadata.name,
-      serviceAccount: `${opts.namespace}/${CONTROL_PLANE_SA}`, server: p.server, verified, action: 'unchanged' as const,
+      serviceAccount: `${opts.namespace}/${CONTROL_PLANE_SA}`, server: p.server, verified: p.verified, action,
       tokenExpiresAt: p.creds.expiresAt?.toISOString() };
-  }));
-  const ready = prepared.filter((_, i) => opts.dryRun || registrations[i]!.verified);
-  const ccApplied = await applyAll(cp.client, ready.map((p) => p.objs.clientConfig), opts);
-  cpApplied.push(...ccApplied);
-  applied.set(cp.ctx.name, cpApplied);
-  for (const r of registrations) {
-    const secretAction = cpApplied.find((a) => a.ref.endsWith('/' + r.secret))?.action ?? 'unchanged';
-    const ccAction = ccApplied.find((a) => a.ref.endsWith('/' + r.clientConfig))?.action ?? 'unchanged';
-    r.action = [secretAction, ccAction].includes('created') ? 'created' : [secretAction, ccAction].includes('changed') ? 'changed' : 'unchanged';
-    note(`${r.context}: ClientConfig ${r.clientConfig} ${r.action}${r.verified ? ', credentials verified' : ''}`);
-  }
+  });
   return { registrations, checks, applied };
 }
 
@@ -69,7 +79,7 @@ function serverAddressCheck(context: string, server: string, overridden: boolean
 
 /** Keeps working credentials that are far from expiry; mints a bounded token through TokenRequest otherwise. */
 async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts: RegisterOptions): Promise<Credentials> {
-  const existing = await existingKubeconfig(cp, dp.ctx.name, opts.namespace);
+  const existing = opts.rotate ? undefined : await existingKubeconfig(cp, dp.ctx.name, opts.namespace);
   if (existing && existing.server === server && existing.token) {
     const exp = tokenExpiry(existing.token);
     const renewAt = exp ? exp.getTime() - opts.tokenTtlSeconds * 1000 * RENEW_WHEN_LEFT : Infinity;
@@ -82,7 +92,9 @@ async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts:
     return { kubeconfig: renderKubeconfig({ context: dp.ctx.name, server, caData, token: '<minted at install>', namespace: opts.namespace }), reused: false };
   }
   const tr = await dp.client.request<{ status: { token: string; expirationTimestamp: string } }>({
-    method: 'POST', path: `/api/v1/namespaces/${opts.namespace}/serviceaccounts/${CONTROL_PLANE_SA}/token`,
+    // Sending it twice is harmless (idempotent for retries): it persists nothing, and a token that is
+    // never stored simply expires.
+    method: 'POST', path: `/api/v1/namespaces/${opts.namespace}/serviceaccounts/${CONTROL_PLANE_SA}/token`, idempotent: true,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: opts.tokenTtlSeconds } },
   });
   const insecure = (dp.ctx.kubeconfig.clusters as any[])[0].cluster['insecure-skip-tls-verify'] === true;
@@ -117,8 +129,9 @@ async function caDataFor(dp: Cluster, namespace: string): Promise<string | undef
 
 async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): Promise<boolean> {
   try {
-    return await operatorAccessAllowed(await storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000 }), namespace);
+    return await operatorAccessAllowed(await storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000, signal: dp.client.signal }), namespace);
   } catch {
+    dp.client.signal?.throwIfAborted();
     return false;
   }
 }
@@ -130,7 +143,7 @@ async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): P
 async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: string, checks: Check[]): Promise<boolean> {
   const context = dp.ctx.name;
   try {
-    const client = await storedClient(kubeconfig, context, { timeoutMs: 10_000 });
+    const client = await storedClient(kubeconfig, context, { timeoutMs: 10_000, signal: dp.client.signal });
     const [allowed, leaks] = await Promise.all([operatorAccessAllowed(client, namespace), selfAccessReview(client, SECRETS_ELSEWHERE, 'kube-system')]);
     if (allowed && !leaks) {
       checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended permissions`, { context }));
@@ -139,6 +152,7 @@ async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: str
     checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials ${allowed ? 'grant more than intended (Secrets in kube-system)' : 'lack the operator role'}`,
       { context, hint: 'check the RoleBinding k8ssandra-control-plane and the Role k8ssandra-operator in the data plane' }));
   } catch (e) {
+    dp.client.signal?.throwIfAborted();
     const why = credentialFailure(e).reason;
     checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials do not work: ${why}`,
       { context, hint: 'if the address is reachable only from the control-plane cluster, pass --api-server with an address reachable from here too' }));

@@ -12,7 +12,6 @@ import { applyObject, deleteObject, FIELD_MANAGER, getObject, listObjects, type 
 import { loadTemplate } from '../plan/templates.js';
 import type { RoutabilityPair, RoutabilityReport } from '../report/model.js';
 import { ipInCidr } from '../util/cidr.js';
-import { interruptible } from '../util/interrupt.js';
 import { waitUntil } from '../util/wait.js';
 import { DEFAULT_PROBE, DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_PORTS, DEFAULT_PROBE_TIMEOUT_MS, type ProbeSettings } from '../defaults.js';
 export { DEFAULT_PROBE, DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_PORTS, DEFAULT_PROBE_TIMEOUT_MS, type ProbeSettings };
@@ -380,7 +379,8 @@ async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: b
   const failures: CleanupFailure[] = [];
   const deadline = Date.now() + CLEANUP_MS;
   await Promise.all(probes.map(async (p) => {
-    const { client } = p.cluster;
+    // Detached: the cleanup runs after Ctrl-C and after the command's deadline too, bounded by its own.
+    const client = p.cluster.client.detached();
     try {
       await Promise.all(p.pods.map((name) => deleteObject(client, podRef(o.namespace, name))));
       await waitUntil(`probe pods in ${client.context} to be deleted`, async () => {
@@ -445,6 +445,7 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
     }
     report.pairs = retry.length ? mergeRetry(first, await connect(retry)) : first;
   } finally {
+    if (o.signal?.aborted) note('interrupted: deleting the probe pods (a moment)');
     progress('cleaning up');
     const keep = !!o.keepCreatedNamespace && report.pairs.length > 0 && report.pairs.every((p) => p.ok);
     cleanupFailures = await cleanup(probes, o, keep);
@@ -466,9 +467,7 @@ export interface RoutabilityStepOptions extends ProbeOptions { facts: ClusterFac
 export async function checkRoutability(clusters: Cluster[], o: RoutabilityStepOptions, note: (line: string) => void,
   progress?: (what: string) => void): Promise<{ report?: RoutabilityReport; checks: Check[] }> {
   if (clusters.length < 2) return { checks: [check('ROUTABILITY', 'pass', 'a single cluster: no pod IPs to probe between clusters')] };
-  const { report, cleanupFailures } = await interruptible('the routability probe pods were deleted',
-    (signal) => probeRoutability(clusters, { ...o, signal }, note, progress),
-    () => note('interrupted: deleting the probe pods (a moment)'));
+  const { report, cleanupFailures } = await probeRoutability(clusters, { ...o, signal: o.signal ?? clusters[0]!.client.signal }, note, progress);
   const net: PodNetwork = { namespace: o.namespace, overlaps: overlappingPodCidrs(o.facts),
     podCidrs: new Map(o.facts.map((f) => [f.context, f.podCidrs])) };
   const checks = routabilityChecks(report, net);

@@ -29,7 +29,7 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
   const write = (line: string) => { if (!opts.quiet) stream.write(line + '\n'); };
   // Spinners redraw with escape codes: only on a terminal that allows colour (NO_COLOR, TERM=dumb and CI get plain lines).
   // (A pseudo-terminal without a size reports 0 columns, which sends ora's redraw into an endless loop.)
-  const interactive = colorEnabled(stream) && !opts.quiet && (stream.columns ?? 0) > 0;
+  const interactive = colorEnabled(stream) && !opts.quiet && !process.env.CI && (stream.columns ?? 0) > 0;
   let spinner: Ora | undefined;
 
   const lineAbove = (line: string) => {
@@ -46,6 +46,8 @@ export function createReporter(opts: ReporterOptions = {}): Reporter {
       const took = () => style.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`);
       if (interactive) {
         const { default: ora } = await import('ora');
+        // discardStdin off: ora's raw mode swallows Ctrl-C (its discarder never reads stdin here), and
+        // Ctrl-C must reach our SIGINT handler, which stops the command cleanly.
         spinner = ora({ text: title, stream, discardStdin: false }).start();
       } else {
         write(`• ${title}`);

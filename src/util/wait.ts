@@ -16,17 +16,20 @@ export interface WaitOptions {
 export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, opts: WaitOptions,
   lastState?: () => string | undefined): Promise<T> {
   let interval = opts.intervalMs ?? 250;
-  for (;;) {
+  const timedOut = () => {
+    const state = lastState?.();
+    return new CliError('timeout', `timed out waiting for ${what}${state ? ` (${state})` : ''}`,
+      { hint: 'raise --timeout, or use --no-wait and check later with k8ssandra status' });
+  };
+  for (let first = true; ; first = false) {
     opts.signal?.throwIfAborted();
+    // Past the deadline after a sleep: say what was missing rather than start a probe that cannot finish.
+    if (!first && Date.now() >= opts.deadline) throw timedOut();
     const value = await probe();
     if (value !== undefined) return value;
     const left = opts.deadline - Date.now();
-    if (left <= 0) {
-      const state = lastState?.();
-      throw new CliError('timeout', `timed out waiting for ${what}${state ? ` (${state})` : ''}`,
-        { hint: 'raise --timeout, or use --no-wait and check later with k8ssandra status' });
-    }
-    await sleep(Math.min(interval, left), undefined, { signal: opts.signal });
+    if (left <= 0) throw timedOut();
+    await sleep(Math.min(interval, left), undefined, { signal: opts.signal }).catch((e) => { throw opts.signal?.reason ?? e; });
     interval = Math.min(interval * 1.5, 2000);
   }
 }

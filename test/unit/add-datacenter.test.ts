@@ -27,6 +27,7 @@ function fakeServer(initial: KubeObject, opts: { refuseDryRun?: boolean } = {}) 
   const bump = () => { state.current.metadata.resourceVersion = String(Number(state.current.metadata.resourceVersion) + 1); };
   const client: KubeClient = {
     context: 'cp', server: 'https://cp.invalid', requestCount: 0,
+    detached: () => client,
     async request<T>(r: KubeRequest): Promise<T> {
       if (r.path === '/apis/k8ssandra.io/v1alpha1') return { resources: [{ name: 'k8ssandraclusters', kind: 'K8ssandraCluster', namespaced: true }] } as T;
       if ((r.method ?? 'GET') === 'GET') return structuredClone(state.current) as T;
