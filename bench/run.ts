@@ -1,7 +1,7 @@
 // npm run bench: reproducible measurements on the test bed. Each figure is the median of several runs;
 // baselines are measured side by side in the same run. Writes bench/results/<timestamp>.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
@@ -18,10 +18,13 @@ const NS = 'k8ssandra-operator';
 const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, quick: { type: 'boolean' } } });
 const RUNS = args.quick ? 3 : Number(args.runs);
 
-interface Sample { ms: number; maxRssKb: number; exitCode: number; stdout: string }
+interface Sample { ms: number; maxRssKb: number; exitCode: number; stdout: string; stderr: string }
 interface Figure { name: string; medianMs: number; peakRssMb?: number; runs: number; note?: string }
 const figures: Figure[] = [];
 const ratios: { name: string; value: number; goal: string; met: boolean }[] = [];
+const steps: { step: string; ms: number }[] = [];
+const requests: { name: string; count?: number }[] = [];
+let loadAtStart: number[] = [];
 
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
 
@@ -30,23 +33,35 @@ async function sample(cmd: string[], env: Record<string, string> = {}): Promise<
   const t = Date.now();
   const r = await execa('/usr/bin/time', ['-f', '%M', ...cmd], { reject: false, env: { KUBECONFIG: kubeconfigPath, NO_COLOR: '1', ...env }, cwd: root });
   const ms = Date.now() - t;
-  const maxRssKb = Number(r.stderr.trim().split('\n').at(-1));
-  return { ms, maxRssKb, exitCode: r.exitCode ?? -1, stdout: r.stdout };
+  const lines = r.stderr.trimEnd().split('\n');
+  const maxRssKb = Number(lines.pop());
+  return { ms, maxRssKb, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: lines.join('\n') };
+}
+
+async function checked(name: string, cmd: string[], expectExit = 0): Promise<Sample> {
+  const s = await sample(cmd);
+  if (s.exitCode !== expectExit) throw new Error(`${name}: exit ${s.exitCode}\n${s.stdout.slice(0, 2000)}\n${s.stderr.slice(-2000)}`);
+  return s;
+}
+
+function record(name: string, samples: Sample[], note?: string): Figure {
+  const f = { name, medianMs: median(samples.map((s) => s.ms)), peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssKb)) / 1024), runs: samples.length, note };
+  figures.push(f);
+  process.stderr.write(`[bench] ${name}: ${f.medianMs} ms (peak ${f.peakRssMb} MB)\n`);
+  return f;
 }
 
 async function measure(name: string, cmd: string[], opts: { runs?: number; before?: () => Promise<void>; expectExit?: number; note?: string } = {}): Promise<Figure> {
   const samples: Sample[] = [];
   for (let i = 0; i < (opts.runs ?? RUNS); i++) {
     await opts.before?.();
-    const s = await sample(cmd);
-    if (s.exitCode !== (opts.expectExit ?? 0)) throw new Error(`${name}: exit ${s.exitCode}\n${s.stdout.slice(0, 2000)}`);
-    samples.push(s);
+    samples.push(await checked(name, cmd, opts.expectExit));
   }
-  const f = { name, medianMs: median(samples.map((s) => s.ms)), peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssKb)) / 1024), runs: samples.length, note: opts.note };
-  figures.push(f);
-  process.stderr.write(`[bench] ${name}: ${f.medianMs} ms (peak ${f.peakRssMb} MB)\n`);
-  return f;
+  return record(name, samples, opts.note);
 }
+
+/** API requests of a status run, from its JSON report. */
+const requestsOf = (s: Sample) => (JSON.parse(s.stdout) as { requests?: number }).requests;
 
 const cli = (...a: string[]) => ['node', 'bin/k8ssandra.js', ...a];
 const installArgs = (contexts: string) => cli('install', '--contexts', contexts, '--manifests', manifests, '--cert-manager-manifests', certManager, '--skip-routability', '--yes', '-q', '-o', 'json');
@@ -64,6 +79,7 @@ async function clean(contexts: string[]) {
 const ratio = (name: string, value: number, goal: string, met: boolean) => { ratios.push({ name, value: Math.round(value * 100) / 100, goal, met }); };
 
 async function main() {
+  loadAtStart = loadavg().map((l) => Math.round(l * 10) / 10);
   process.stderr.write(`[bench] ${RUNS} runs per figure\n`);
   // Start-up
   const bare = await measure('node -e 0 (baseline)', ['node', '-e', '0'], { runs: RUNS * 2 });
@@ -75,16 +91,25 @@ async function main() {
   await up({ clusters: 3 });
   const three = ['cp', 'dp1', 'dp2'];
   // install on 3 clusters vs the sequential kubectl way, vs the slowest single cluster alone
-  const install3 = await measure('install cp,dp1,dp2 (fresh)', installArgs(three.join(',')), { before: () => clean(three) });
+  // Side by side: each round runs our install and the kubectl baseline from the same fresh state.
+  const ours: Sample[] = [];
   const baselineMs: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    await clean(three);
+    ours.push(await checked('install cp,dp1,dp2 (fresh)', installArgs(three.join(','))));
     await clean(three);
     const t = Date.now();
     await sequentialKubectlInstall({ kubeconfig: kubeconfigPath, controlPlane: 'cp', dataPlanes: ['dp1', 'dp2'], manifests, certManager, namespace: NS });
     baselineMs.push(Date.now() - t);
   }
+  const install3 = record('install cp,dp1,dp2 (fresh)', ours);
   figures.push({ name: 'kubectl by hand, sequential (baseline)', medianMs: median(baselineMs), runs: RUNS });
   ratio('install 3 clusters / kubectl sequential', install3.medianMs / median(baselineMs), '< 1', install3.medianMs < median(baselineMs));
+
+  // Where the time of a fresh install goes: the step lines on stderr carry each step's time.
+  await clean(three);
+  const progress = await sample(installArgs(three.join(',')).filter((a) => a !== '-q'));
+  for (const m of progress.stderr.matchAll(/^\S+ (.+) \((\d+\.\d)s\)$/gm)) steps.push({ step: m[1]!, ms: Math.round(Number(m[2]) * 1000) });
   const singles: Figure[] = [];
   for (const c of three) singles.push(await measure(`install ${c} alone (fresh)`, installArgs(c), { before: () => clean(three) }));
   const slowest = Math.max(...singles.map((s) => s.medianMs));
@@ -96,11 +121,13 @@ async function main() {
 
   // status on 3 and 6 clusters
   const status3 = await measure('status on 3 clusters', cli('status', '--contexts', three.join(','), '-o', 'json', '-q'));
+  requests.push({ name: 'status on 3 clusters', count: requestsOf(await sample(cli('status', '--contexts', three.join(','), '-o', 'json', '-q'))) });
   ratio('status 3 clusters (s)', status3.medianMs / 1000, '< 1', status3.medianMs < 1000);
   await up({ clusters: 6 });
   const six = ['cp', 'dp1', 'dp2', 'dp3', 'dp4', 'dp5'];
   await sample(installArgs(six.join(',')));
   const status6 = await measure('status on 6 clusters', cli('status', '--contexts', six.join(','), '-o', 'json', '-q'));
+  requests.push({ name: 'status on 6 clusters', count: requestsOf(await sample(cli('status', '--contexts', six.join(','), '-o', 'json', '-q'))) });
   ratio('status 6 / status 3', status6.medianMs / status3.medianMs, '<= 1.3', status6.medianMs <= 1.3 * status3.medianMs);
 
   // routability: 2, 3, 4 clusters
@@ -110,8 +137,8 @@ async function main() {
   }
   ratio('check 4 clusters / check 2 clusters', check[4]!.medianMs / check[2]!.medianMs, 'pairs grow 6x; time must not', check[4]!.medianMs < 2 * check[2]!.medianMs);
 
-  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version };
-  const result = { date: new Date().toISOString(), machine, runs: RUNS, figures, ratios };
+  const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart };
+  const result = { date: new Date().toISOString(), machine, runs: RUNS, figures, ratios, steps, requests };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   const file = path.join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
@@ -120,6 +147,10 @@ async function main() {
   for (const f of figures) console.log(`| ${f.name} | ${f.medianMs} ms | ${f.peakRssMb ?? '-'} MB |`);
   console.log('\n| goal | value | target | met |\n| --- | ---: | --- | --- |');
   for (const r of ratios) console.log(`| ${r.name} | ${r.value} | ${r.goal} | ${r.met ? 'yes' : 'NO'} |`);
+  console.log('\n| step of a fresh install on 3 clusters | time |\n| --- | ---: |');
+  for (const x of steps) console.log(`| ${x.step} | ${x.ms} ms |`);
+  console.log('\n| API requests | count |\n| --- | ---: |');
+  for (const x of requests) console.log(`| ${x.name} | ${x.count ?? '-'} |`);
   console.log(`\nwritten: ${path.relative(root, file)}`);
 }
 

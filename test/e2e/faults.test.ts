@@ -101,8 +101,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
 
   it('SIGINT during preflight: exit 130 at once, one line, nothing written', async () => {
     cpProxy.reset(); dpProxy.reset();
-    dpProxy.add({ method: 'POST', path: /selfsubjectaccessreviews/, fault: { delayMs: 3000 }, times: 1 });
-    const r = await interrupted(installArgs(), 'SIGINT', () => dpProxy.next('POST', /selfsubjectaccessreviews/));
+    dpProxy.add({ method: 'POST', path: /selfsubjectrulesreviews/, fault: { delayMs: 3000 }, times: 1 });
+    const r = await interrupted(installArgs(), 'SIGINT', () => dpProxy.next('POST', /selfsubjectrulesreviews/));
     expect(r.exitCode, r.stderr).toBe(130);
     expect(r.stopMs).toBeLessThan(10_000);
     expect(r.json().error).toMatchObject({ exit: 'interrupted', message: expect.stringMatching(/^interrupted \(SIGINT\)/) });
@@ -113,8 +113,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
 
   it('SIGKILL during preflight: nothing written', async () => {
     cpProxy.reset(); dpProxy.reset();
-    dpProxy.add({ method: 'POST', path: /selfsubjectaccessreviews/, fault: { delayMs: 3000 }, times: 1 });
-    const r = await interrupted(installArgs(), 'SIGKILL', () => dpProxy.next('POST', /selfsubjectaccessreviews/));
+    dpProxy.add({ method: 'POST', path: /selfsubjectrulesreviews/, fault: { delayMs: 3000 }, times: 1 });
+    const r = await interrupted(installArgs(), 'SIGKILL', () => dpProxy.next('POST', /selfsubjectrulesreviews/));
     expect(r.signal).toBe('SIGKILL');
     expect([...cpProxy.writes(), ...dpProxy.writes()]).toEqual([]);
     expect(await names('dp1', 'deployments')).toEqual([]);
@@ -150,8 +150,10 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     dpProxy.add(
       { method: 'GET', path: /^\/apis\/apps\/v1\/deployments/, fault: { status: 503 }, times: 2 },
       { method: 'POST', path: /serviceaccounts\/k8ssandra-control-plane\/token/, fault: { status: 500 }, times: 1 },
-      { method: 'GET', path: /./, fault: { reset: true }, after: 40, times: 2 },
+      { method: 'GET', path: /./, fault: { reset: true }, after: 8, times: 2 },
     );
+    // The kill above may have applied this CRD in cp already; touched by someone else, it is applied again.
+    await kubectl('cp', 'annotate', 'crd', 'k8ssandraclusters.k8ssandra.io', 'example.com/touched=1', '--overwrite').catch(() => '');
     const r = await run(installArgs());
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json().ok).toBe(true);
@@ -246,6 +248,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
   it('a request that stalls times out (--request-timeout) and is sent again', async () => {
     cpProxy.reset(); dpProxy.reset();
     dpProxy.add({ method: 'PATCH', path: /serviceaccounts\/k8ssandra-control-plane\?/, fault: { stall: true }, times: 1 });
+    // Someone else touched the account since: the re-run applies it again instead of skipping it as current.
+    await kubectl('dp1', '-n', NS, 'annotate', 'serviceaccount', 'k8ssandra-control-plane', 'example.com/touched=1', '--overwrite');
     const r = await run(registerArgs('--request-timeout', '4s'));
     expect(r.exitCode, r.stderr).toBe(0);
     const sent = dpProxy.requests('PATCH', /serviceaccounts\/k8ssandra-control-plane\?/).map((q) => q.outcome);

@@ -99,7 +99,7 @@ export class FaultProxy extends EventEmitter {
 
   /** Requests that could change something: not reads, access reviews, or server-side dry runs (dryRun=All). */
   writes(): ProxyRequest[] {
-    return this.log.filter((r) => r.method !== 'GET' && !/selfsubjectaccessreviews|selfsubjectreviews/.test(r.path) && !/[?&]dryRun=All/.test(r.path));
+    return this.log.filter((r) => r.method !== 'GET' && !/selfsubject(access|rules)?reviews/.test(r.path) && !/[?&]dryRun=All/.test(r.path));
   }
 
   /** Resolves with the `count`-th request (already logged, or to come) that matches. */
