@@ -7,6 +7,6 @@ if (major < 20 || (major === 20 && minor < 19)) {
 } else {
   // A closed pipe (k8ssandra ... | head) is not an error of ours.
   for (const s of [process.stdout, process.stderr]) s.on('error', (e) => { if (e.code !== 'EPIPE') throw e; });
-  const { run } = await import('../dist/main.js');
+  const { run } = await import('../bundle/main.js');
   process.exitCode = await run(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: process.env });
 }

@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../kube/resources.js';
+import { packageRoot } from '../paths.js';
 
-const root = new URL('../../templates/', import.meta.url);
+const root = new URL('templates/', packageRoot);
 
 /** The objects of a template file in templates/, fresh copies each call. */
 export function loadTemplate(name: string): KubeObject[] {

@@ -22,11 +22,11 @@ describe('npm pack: the package people install', { timeout: 300_000 }, () => {
   });
 
   it('ships the CLI, its templates and schema, and no test bed, tests or sources', () => {
-    expect(files).toEqual(expect.arrayContaining(['bin/k8ssandra.js', 'dist/main.js', 'templates/registration.yaml', 'schema/report.schema.json', 'package.json', 'README.md']));
+    expect(files).toEqual(expect.arrayContaining(['bin/k8ssandra.js', 'bundle/main.js', 'templates/registration.yaml', 'schema/report.schema.json', 'package.json', 'README.md']));
     expect(files.filter((f) => /^(test|testbed|src|bench|scripts|\.ci)\//.test(f))).toEqual([]);
     // runtime dependencies only: no vitest, typescript or tsx in the installed tree
     const installed = readdirSync(path.join(prefix, 'lib/node_modules/k8ssandra/node_modules'));
-    for (const dev of ['vitest', 'typescript', 'tsx', 'ajv']) expect(installed).not.toContain(dev);
+    for (const dev of ['vitest', 'typescript', 'tsx', 'ajv', 'esbuild', 'commander']) expect(installed).not.toContain(dev);
   });
 
   it('runs --version, --help and a dry run against the bed from the global prefix', async () => {
