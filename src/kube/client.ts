@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, describe } from '../errors.js';
+import { pluginCredentials, staticCredentials, type Credentials } from './auth.js';
 import type { ResolvedContext } from './kubeconfig.js';
 
 export interface KubeRequest {
@@ -112,16 +113,19 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Static credentials are read once; plugin credentials are asked for per request (client-node caches them). */
+function credentialSource(ctx: ResolvedContext): () => Promise<Credentials> {
+  let fixed: Promise<Credentials | undefined> | undefined;
+  const plugin = pluginCredentials(ctx);
+  return async () => (await (fixed ??= Promise.resolve().then(() => staticCredentials(ctx)))) ?? plugin();
+}
+
 /**
- * One client per context (client-node reads credentials from its *current* context at request time,
- * so a shared KubeConfig would send one cluster's credentials to another). client-node only supplies
- * authentication (certificates, tokens, exec plugins); requests are raw so nothing drops unknown fields.
+ * One client per context, each with its own credentials. Requests are raw HTTP, so nothing drops
+ * unknown fields; @kubernetes/client-node is loaded only for exec plugins and auth providers.
  */
 export async function createClient(ctx: ResolvedContext, opts: ClientOptions = {}): Promise<KubeClient> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  kc.loadFromString(JSON.stringify(ctx.kubeconfig));
-  return new RawClient(ctx, kc, opts);
+  return new RawClient(ctx, opts);
 }
 
 class RawClient implements KubeClient {
@@ -130,15 +134,17 @@ class RawClient implements KubeClient {
   readonly server: string;
   readonly signal?: AbortSignal;
   private agent?: http.Agent;
+  private credentials: () => Promise<Credentials>;
 
-  constructor(private ctx: ResolvedContext, private kc: import('@kubernetes/client-node').KubeConfig, private opts: ClientOptions) {
+  constructor(private ctx: ResolvedContext, private opts: ClientOptions, credentials?: () => Promise<Credentials>) {
     this.context = ctx.name;
     this.server = ctx.server;
     this.signal = opts.signal;
+    this.credentials = credentials ?? credentialSource(ctx);
   }
 
   detached(): KubeClient {
-    const d = new RawClient(this.ctx, this.kc, { ...this.opts, signal: undefined, deadline: undefined });
+    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.credentials);
     d.agent = this.agent;
     return d;
   }
@@ -163,25 +169,18 @@ class RawClient implements KubeClient {
   }
 
   private async auth(): Promise<{ headers: Record<string, string>; agent: http.Agent }> {
-    const o: https.RequestOptions = { headers: {} };
+    let c: Credentials;
     try {
-      await this.kc.applyToHTTPSOptions(o);
+      c = await this.credentials();
     } catch (e) {
-      // Exec plugins and missing files fail here; the message is the plugin's stderr, never a credential.
+      // Exec plugins and unreadable files fail here; the message is the plugin's stderr, never a credential.
       const why = describe(e).trim() || 'the credential plugin failed without a message';
       throw new ConnectError('ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context);
     }
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(o.headers ?? {})) if (typeof v === 'string') headers[k] = v;
-    if (o.auth) headers.Authorization = 'Basic ' + Buffer.from(o.auth).toString('base64');
-    if (!this.agent) {
-      const isHttps = this.server.startsWith('https:');
-      this.agent = isHttps
-        ? new https.Agent({ keepAlive: true, maxSockets: 16, ca: o.ca, cert: o.cert, key: o.key, pfx: o.pfx,
-          passphrase: o.passphrase, rejectUnauthorized: o.rejectUnauthorized, servername: o.servername })
-        : new http.Agent({ keepAlive: true, maxSockets: 16 });
-    }
-    return { headers, agent: this.agent };
+    this.agent ??= this.server.startsWith('https:')
+      ? new https.Agent({ keepAlive: true, maxSockets: 16, ...c.tls })
+      : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    return { headers: c.headers, agent: this.agent };
   }
 
   private async once<T>(req: KubeRequest, deadline: number): Promise<T> {

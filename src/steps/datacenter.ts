@@ -104,6 +104,6 @@ export async function waitDatacenterReady(w: DatacenterWait): Promise<string> {
     const p = datacenterProgress(cdc.status);
     seen(p.state);
     return p.ready ? true : undefined;
-  }, { deadline: w.deadline, intervalMs: 500 }, () => state || undefined);
+  }, { deadline: w.deadline, intervalMs: 500, signal: w.client.signal }, () => state || undefined);
   return state;
 }

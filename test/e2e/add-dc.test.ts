@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { execa } from 'execa';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAddDc, type AddDcOptions } from '../../src/flows/add-dc.js';
 import { newFlowResult } from '../../src/flows/result.js';
 import { createReporter } from '../../src/ui/reporter.js';
@@ -45,7 +45,8 @@ function startK8ssandra(args: string[]) {
     { reject: false, env: { NO_COLOR: '1' }, stdin: 'ignore', timeout: 600_000 });
   let stderr = '';
   child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
-  return { stderr: () => stderr, done: child.then((r) => ({ exitCode: r.exitCode ?? -1, stdout: String(r.stdout), stderr: String(r.stderr), json: () => JSON.parse(String(r.stdout)) })) };
+  return { stderr: () => stderr, kill: (signal: 'SIGINT' | 'SIGKILL') => child.kill(signal),
+    done: child.then((r) => ({ exitCode: r.exitCode ?? -1, signal: r.signal, stdout: String(r.stdout), stderr: String(r.stderr), json: () => JSON.parse(String(r.stdout)) })) };
 }
 
 describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', () => {
@@ -62,6 +63,9 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
       }] } },
     });
   }, 400_000);
+  afterAll(async () => {
+    await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC, '--ignore-not-found');
+  });
 
   it('refuses bad input with exit 2, changing nothing and installing nothing', async () => {
     const rv = await resourceVersion();
@@ -208,4 +212,46 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
     expect(report.datacenter).toMatchObject({ name: 'dc4', action: 'created', ready: false, state: 'not created yet' });
     expect((await dcs()).map((d) => d.metadata.name)).toEqual(['dc1', 'dc2', 'dc3', 'dc4']);
   }, 180_000);
+
+  it('interrupted or killed at any step, a re-run converges: one datacenter, one registration', async () => {
+    const names = async () => (await dcs()).map((d) => d.metadata.name);
+    const registrations = async () => (await kubectl('cp', '-n', NS, 'get', 'clientconfigs,secrets', '-l', 'app.kubernetes.io/managed-by=k8ssandra-cli', '-o', 'name'))
+      .split('\n').filter((l) => l.includes('dp2')).sort();
+    await removeDataPlane('dp2');
+    const ready = ['dc1', 'dc2', 'dc3', 'dc4'];
+    await markClusterReady(ready);
+    const before = await names();
+    const args = ['add-dc', '--cluster', KC, '--dc', 'dc5', '--context', 'dp2', '--size', '1', '--control-plane', 'cp', ...bedInstallFlags, '-o', 'json'];
+    const stopAt = async (signal: 'SIGINT' | 'SIGKILL', line: RegExp) => {
+      const run = startK8ssandra(args);
+      await waitFor(`add-dc to reach ${line}`, async () => (line.test(run.stderr()) ? true : undefined), 300_000);
+      run.kill(signal);
+      return run.done;
+    };
+
+    // Ctrl-C while dp2's operator is being installed: exit 130, the K8ssandraCluster untouched, nothing registered.
+    const interrupted = await stopAt('SIGINT', /Install the operator/);
+    expect(interrupted.exitCode, interrupted.stderr).toBe(130);
+    expect(interrupted.json().error).toMatchObject({ exit: 'interrupted' });
+    expect(await names()).toEqual(before);
+    expect(await registrations()).toEqual([]);
+
+    // Killed in the same step of the next run (the datacenter is appended only after dp2 is registered).
+    const killed = await stopAt('SIGKILL', /Install the operator/);
+    expect(killed.signal).toBe('SIGKILL');
+    expect(await names()).toEqual(before);
+
+    // Ctrl-C while waiting for the CassandraDatacenter: the datacenter is in the spec; exit 130.
+    const waiting = await stopAt('SIGINT', /Wait for CassandraDatacenter dc5 in dp2/);
+    expect(waiting.exitCode, waiting.stderr).toBe(130);
+    expect(await names()).toEqual([...before, 'dc5']);
+
+    // The plain re-run finds everything done: nothing appended twice, one ClientConfig and one Secret for dp2.
+    await markClusterReady([...ready, 'dc5']);
+    const rerun = await addDc('--dc', 'dc5', '--context', 'dp2', '--size', '1', '--control-plane', 'cp', '--no-wait', '-o', 'json');
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    expect(rerun.json().datacenter).toMatchObject({ name: 'dc5', action: 'unchanged', dataPlane: 'registered' });
+    expect(await names()).toEqual([...before, 'dc5']);
+    expect(await registrations()).toEqual(['clientconfig.config.k8ssandra.io/dp2', 'secret/dp2-kubeconfig']);
+  }, 900_000);
 });

@@ -12,11 +12,13 @@ describe('npm pack: the package people install', { timeout: 300_000 }, () => {
   const prefix = path.join(work, 'prefix');
   let bin: string;
   let files: string[];
+  let tarball: string;
 
   beforeAll(async () => {
     const packed = await execa('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot });
     const info = JSON.parse(packed.stdout)[0];
     files = info.files.map((f: { path: string }) => f.path);
+    tarball = path.join(work, info.filename);
     await execa('npm', ['install', '-g', '--prefix', prefix, '--no-audit', '--no-fund', path.join(work, info.filename)], { cwd: work });
     bin = path.join(prefix, 'bin', 'k8ssandra');
   });
@@ -37,5 +39,16 @@ describe('npm pack: the package people install', { timeout: 300_000 }, () => {
       { cwd, reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ command: 'install', dryRun: true, ok: true });
+  });
+
+  it('runs with npx from the tarball, and tells an old Node what it needs', async () => {
+    const npx = await execa('npx', ['--yes', '--package', tarball, 'k8ssandra', '--version'], { cwd: work, env: { npm_config_update_notifier: 'false' } });
+    expect(npx.stdout.trim().split('\n').at(-1)).toMatch(/^\d+\.\d+\.\d+$/);
+    // The entry point checks the version before it loads anything that needs a newer Node.
+    const entry = path.join(prefix, 'lib/node_modules/k8ssandra/bin/k8ssandra.js');
+    const old = await execa('node', ['--input-type=module', '-e',
+      `Object.defineProperty(process.versions, 'node', { value: '18.20.0' }); await import(${JSON.stringify(entry)})`], { reject: false });
+    expect(old.exitCode).toBe(2);
+    expect(old.stderr).toBe('error: k8ssandra needs Node.js 20.19 or newer (this is 18.20.0)\nhint: install a current Node.js LTS');
   });
 });

@@ -52,7 +52,8 @@ async function setProgress(d: (typeof DCS)[number], progress: 'Ready' | 'Updatin
 async function removeDatacenters() {
   // On a fresh bed the CRDs do not exist yet: nothing to remove then.
   const unlessNoSuchType = (e: Error) => { if (!/doesn't have a resource type/.test(e.message)) throw e; };
-  await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC, '--ignore-not-found').catch(unlessNoSuchType);
+  // Every K8ssandraCluster, not only ours: another file's leftovers would make the baseline unhealthy.
+  await kubectl('cp', '-n', NS, 'delete', 'k8ssandraclusters', '--all', '--ignore-not-found').catch(unlessNoSuchType);
   for (const d of DCS) {
     await kubectl(d.context, '-n', NS, 'delete', 'statefulset', `${KC}-${d.name}-default-sts`, '--ignore-not-found');
     await kubectl(d.context, '-n', NS, 'delete', 'cassandradatacenter', d.name, '--ignore-not-found').catch(unlessNoSuchType);
