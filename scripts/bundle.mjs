@@ -1,6 +1,7 @@
 // The shipped build: src/ bundled into bundle/, one flat folder. Commands stay lazy (each flow is
-// its own chunk, loaded when its command runs), commander (a devDependency for that reason) is
-// inlined so that --help and --version read few files, and the runtime dependencies stay packages (they load only with the command that
+// its own chunk, loaded when its command runs). Small pure-JS libraries (commander, yaml, semver,
+// ...: devDependencies for that reason) are inlined, so that start-up reads a few files instead of
+// resolving a hundred; the runtime dependencies stay packages (they load only with the command that
 // needs them: @kubernetes/client-node alone costs more than the whole start-up).
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
