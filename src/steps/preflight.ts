@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import semver from 'semver';
 import { check, type Check } from '../checks/catalog.js';
 import { ApiError, ConnectError, type KubeClient } from '../kube/client.js';
+import { managedByUs, type KubeObject } from '../kube/resources.js';
 import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
 import { cidrsOverlap } from '../util/cidr.js';
 import { deploymentAvailable, deploymentReplicas } from './apply.js';
@@ -28,7 +29,13 @@ export interface ClusterFacts {
   version?: string;
   clusterId?: string;
   denied: string[];
+  /**
+   * cert-manager is there and someone else's: left alone. One that k8ssandra installed counts as
+   * missing, so that every run applies it again: a run killed half-way through it converges (objects
+   * already as applied cost no write).
+   */
   certManager: boolean;
+  certManagerOurs?: boolean;
   operators: ExistingOperator[] | 'unknown';
   podCidrs: string[];
   nodesWithoutCidr: number;
@@ -120,11 +127,13 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
   const perms = installPermissions(opts.role);
   facts.denied = (await deniedPermissions(client, perms, opts.namespace)).map(describePermission);
   const [certManager, operators, nodes] = await Promise.all([
-    client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true, () => false),
+    client.request<KubeObject>({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' })
+      .then((crd) => (managedByUs(crd) ? 'ours' as const : true), () => false),
     findOperators(client).catch(() => 'unknown' as const),
     client.request<{ items: { spec?: { podCIDR?: string; podCIDRs?: string[] } }[] }>({ path: '/api/v1/nodes' }).catch(() => ({ items: [] })),
   ]);
-  facts.certManager = certManager;
+  facts.certManager = certManager === true;
+  facts.certManagerOurs = certManager === 'ours';
   facts.operators = operators;
   for (const n of nodes.items) {
     const cidrs = n.spec?.podCIDRs ?? (n.spec?.podCIDR ? [n.spec.podCIDR] : []);
@@ -186,8 +195,10 @@ export function evaluatePreflight(all: ClusterFacts[], plan: PreflightPlan): Che
       ? check('K8S-PERMISSIONS', 'fail', `${context}: not allowed to ${f.denied.slice(0, 3).join(', ')}${f.denied.length > 3 ? ` and ${f.denied.length - 3} more` : ''}`,
         { context, hint: 'run as a user with cluster-admin, or grant the permissions listed in README "Permissions"' })
       : check('K8S-PERMISSIONS', 'pass', 'all permissions the install needs are granted', { context }));
-    checks.push(f.certManager
+    checks.push(f.certManager || (f.certManagerOurs && !plan.installCertManager)
       ? check('CERT-MANAGER', 'pass', 'cert-manager is installed', { context })
+      : f.certManagerOurs
+        ? check('CERT-MANAGER', 'pass', 'cert-manager was installed by k8ssandra: applied again, so that an interrupted install is completed', { context })
       : plan.installCertManager
         ? check('CERT-MANAGER', 'pass', 'cert-manager is missing and will be installed', { context })
         : check('CERT-MANAGER', 'fail', `cert-manager is not installed in ${context}`, { context, hint: 'drop --skip-cert-manager to let k8ssandra install it' }));

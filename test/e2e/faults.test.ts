@@ -243,6 +243,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     expect(await names('dp1', 'serviceaccounts', '-l', OURS)).toEqual(['serviceaccount/k8ssandra-control-plane']);
     expect(await names('dp1', 'rolebindings', '-l', OURS)).toEqual(['rolebinding.rbac.authorization.k8s.io/k8ssandra-control-plane']);
     expect((await kubectlJson('dp1', '-n', NS, 'get', 'deployment', 'k8ssandra-operator')).status.availableReplicas).toBe(1);
+    // cert-manager too, wherever a kill may have cut its install short (its CRDs in, its Deployments not yet).
+    for (const ctx of ['cp', 'dp1']) expect(await kubectl(ctx, '-n', 'cert-manager', 'get', 'deployment', 'cert-manager', '-o', 'name'), ctx).toBe('deployment.apps/cert-manager');
   });
 
   it('a request that stalls times out (--request-timeout) and is sent again', async () => {

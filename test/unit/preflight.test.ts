@@ -46,3 +46,13 @@ describe('preflight verdicts', () => {
     expect(cidrsOverlap('fd00::/64', '10.0.0.0/8')).toBe(false);
   });
 });
+
+describe('cert-manager that k8ssandra installed', () => {
+  it('is applied again (a killed install converges), unless --skip-cert-manager', () => {
+    const f = facts('cp', { certManager: false, certManagerOurs: true });
+    const plan = { controlPlane: 'cp', namespace: 'k8ssandra-operator', operatorVersion: 'v1.32.5', installCertManager: true };
+    const cm = (p: typeof plan) => evaluatePreflight([f], p).find((c) => c.id === 'CERT-MANAGER')!;
+    expect(cm(plan)).toMatchObject({ status: 'pass', message: expect.stringMatching(/installed by k8ssandra: applied again/) });
+    expect(cm({ ...plan, installCertManager: false })).toMatchObject({ status: 'pass', message: 'cert-manager is installed' });
+  });
+});
