@@ -54,6 +54,10 @@ export interface AddDcOptions {
   beforePatch?: (attempt: number) => Promise<void>;
 }
 
+/** How add-dc connects to any context: the command's deadline, Ctrl-C and request timeout. */
+const connectOptions = (o: AddDcOptions, ui: Reporter, deadline: number) =>
+  ({ kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
+
 const CLIENT_CONFIG = { apiVersion: 'config.k8ssandra.io/v1beta1', kind: 'ClientConfig' } as const;
 
 /**
@@ -71,7 +75,7 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, out: FlowResult): 
   validateDnsLabel('--dc', o.dc);
   const size = parseSize(o.size);
   const replication = parseReplication(o.replication);
-  const conn = { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs };
+  const conn = connectOptions(o, ui, deadline);
 
   const { cp, target, operator } = await ui.step('Find the control plane', async (s) => {
     const [target] = await connect({ ...conn, contexts: [o.context] });
@@ -226,8 +230,7 @@ async function peerClusters(o: AddDcOptions, c: SetUpContext, ui: Reporter): Pro
     const known = [c.cp, c.target].find((x) => x.ctx.name === name);
     if (known) { peers.push(known); return; }
     try {
-      peers.push(...await connect({ kubeconfig: o.kubeconfig, contexts: [name], log: ui.verbose, signal: o.interrupt?.signal, deadline: c.deadline,
-        requestTimeoutMs: o.requestTimeoutMs }));
+      peers.push(...await connect({ ...connectOptions(o, ui, c.deadline), contexts: [name] }));
     } catch {
       unknownPeers.push(name);
     }

@@ -1,7 +1,5 @@
 import { failed, type Check } from '../checks/catalog.js';
-import { usageError } from '../errors.js';
-import type { Role } from '../manifests/operator-release.js';
-import { connect } from '../steps/connect.js';
+import { resolveTopology } from '../steps/connect.js';
 import { evaluatePreflight, gatherAll } from '../steps/preflight.js';
 import { checkRoutability, type ProbeSettings } from '../steps/routability.js';
 import type { Reporter, StepHandle } from '../ui/reporter.js';
@@ -30,14 +28,9 @@ export interface CheckOptions {
  */
 export async function runCheck(o: CheckOptions, ui: Reporter, out: FlowResult): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
-  const clusters = await ui.step('Resolve contexts', async (s) => {
-    const cs = await connect({ kubeconfig: o.kubeconfig, contexts: o.contexts, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
-    for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}`);
-    return cs;
-  });
-  const cpName = o.controlPlane ?? clusters[0]!.ctx.name;
-  if (!clusters.some((c) => c.ctx.name === cpName)) throw usageError(`--control-plane ${cpName} is not one of --contexts`, `add it to --contexts`);
-  const roleOf = (ctx: string): Role => (ctx === cpName ? 'control-plane' : 'data-plane');
+  const { clusters, cp, roleOf } = await resolveTopology(ui, { kubeconfig: o.kubeconfig, contexts: o.contexts, controlPlane: o.controlPlane,
+    log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
+  const cpName = cp.ctx.name;
 
   const facts = await ui.step('Preflight checks', async (s) => {
     const f = await gatherAll(clusters, roleOf, o.namespace);
