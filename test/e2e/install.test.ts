@@ -107,6 +107,16 @@ describe('k8ssandra install on the test bed (cp, dp1, dp2)', () => {
     expect(text.stdout).toMatch(/already installed as planned: nothing changed/);
   });
 
+  it('completes a cert-manager of its own that an interrupted run left half-installed', async () => {
+    // What a kill during cert-manager's apply leaves: its CRDs in, a Deployment not yet.
+    await kubectl('dp2', '-n', 'cert-manager', 'delete', 'deployment', 'cert-manager', '--wait=true');
+    const r = await install('-o', 'json');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json().clusters.find((c: any) => c.context === 'dp2').objects.find((o: any) => o.ref === 'Deployment/cert-manager/cert-manager'))
+      .toMatchObject({ action: 'created' });
+    expect(await kubectl('dp2', '-n', 'cert-manager', 'get', 'deployment', 'cert-manager', '-o', 'name')).toBe('deployment.apps/cert-manager');
+  });
+
   it('repairs a registration whose credentials no longer work', async () => {
     const kc = parse(await storedKubeconfig('dp1'));
     kc.users[0].user.token = 'revoked.invalid.token';
