@@ -3,9 +3,48 @@ import { usageError } from '../errors.js';
 import { parseKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
 import { selfAccessReview, type Permission } from './preflight.js';
 
-/** The intended permissions of the control plane's account: allowed in the namespace, nothing beyond. */
+/** What the control-plane operator needs in a data plane: managing CassandraDatacenters in the operator namespace. */
 export const OPERATOR_ACCESS: Permission = { verb: 'create', group: 'cassandra.datastax.com', resource: 'cassandradatacenters', namespaced: true };
-export const SECRETS_ELSEWHERE: Permission = { verb: 'get', group: '', resource: 'secrets', namespaced: true };
+
+/** One question the verification of stored credentials asks, and the answer the mode intends. */
+export interface AccessProbe { permission: Permission; namespace: string; expected: boolean; what: string }
+
+/**
+ * The intended permissions of the control plane's account, per mode. Namespace scope binds the
+ * release's Role in the operator namespace: nothing outside it (Secrets in kube-system). Cluster scope
+ * binds the release's ClusterRole cluster-wide on purpose (Secrets everywhere included), so it must
+ * also work in other namespaces; neither mode may grant RBAC writes or wildcards (cluster-admin).
+ */
+export function intendedAccess(namespace: string, clusterScoped: boolean): AccessProbe[] {
+  const probes: AccessProbe[] = [
+    { permission: OPERATOR_ACCESS, namespace, expected: true, what: `manage CassandraDatacenters in ${namespace}` },
+    { permission: { verb: 'create', group: 'rbac.authorization.k8s.io', resource: 'clusterrolebindings', namespaced: false }, namespace, expected: false,
+      what: 'create ClusterRoleBindings' },
+    { permission: { verb: '*', group: '*', resource: '*', namespaced: false }, namespace, expected: false, what: 'do anything (cluster-admin)' },
+  ];
+  if (clusterScoped) {
+    const elsewhere = namespace === 'default' ? 'kube-public' : 'default';
+    probes.push({ permission: OPERATOR_ACCESS, namespace: elsewhere, expected: true, what: `manage CassandraDatacenters in other namespaces (${elsewhere})` });
+  } else {
+    probes.push({ permission: { verb: 'get', group: '', resource: 'secrets', namespaced: true }, namespace: 'kube-system', expected: false, what: 'read Secrets in kube-system' });
+  }
+  return probes;
+}
+
+/** Compares the answers (in the order of `probes`) with the intent: what is missing, and what is granted beyond it. */
+export function accessVerdict(probes: AccessProbe[], allowed: boolean[]): { missing: string[]; excess: string[] } {
+  return {
+    missing: probes.filter((p, i) => p.expected && !allowed[i]).map((p) => p.what),
+    excess: probes.filter((p, i) => !p.expected && allowed[i]).map((p) => p.what),
+  };
+}
+
+/** Asks the data plane every question of `intendedAccess` with the given credentials. */
+export async function checkAccess(client: KubeClient, namespace: string, clusterScoped: boolean): Promise<{ missing: string[]; excess: string[] }> {
+  const probes = intendedAccess(namespace, clusterScoped);
+  const allowed = await Promise.all(probes.map((p) => selfAccessReview(client, p.permission, p.namespace)));
+  return accessVerdict(probes, allowed);
+}
 
 /**
  * The context a stored kubeconfig (a ClientConfig's Secret) names, resolved with kubectl's rules:

@@ -2,15 +2,15 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { check, type Check } from '../checks/catalog.js';
 import type { KubeClient } from '../kube/client.js';
-import { getObject } from '../kube/resources.js';
+import { deleteObject, getObject, refOf } from '../kube/resources.js';
 import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, RENEW_WHEN_LEFT, tokenExpiry } from '../plan/registration.js';
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
 import { applyAll, type AppliedObject } from './apply.js';
+import type { KubeObject } from '../kube/resources.js';
 import type { Interrupt } from '../util/interrupt.js';
 import type { Cluster } from './connect.js';
-import { credentialFailure, operatorAccessAllowed, SECRETS_ELSEWHERE, storedClient } from './credentials.js';
-import { selfAccessReview } from './preflight.js';
+import { checkAccess, credentialFailure, operatorAccessAllowed, storedClient } from './credentials.js';
 
 export interface RegisterOptions {
   namespace: string;
@@ -43,29 +43,52 @@ export async function registerDataPlanes(cp: Cluster, dataPlanes: Cluster[], opt
   const prepared = await Promise.all(dataPlanes.map(async (dp) => {
     const server = opts.apiServers[dp.ctx.name] ?? dp.ctx.server;
     checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name]));
-    applied.set(dp.ctx.name, await applyAll(dp.client, dataPlaneAccessObjects(opts.namespace, opts.clusterScoped), opts));
+    const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
+    const accessApplied = await applyAll(dp.client, access, opts);
+    applied.set(dp.ctx.name, accessApplied);
     const creds = await credentialsFor(cp.client, dp, server, opts);
-    const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts.namespace, checks);
+    const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts, checks);
+    // Credentials that fail verification are never stored; what this run created for them goes too,
+    // so that a failed run leaves the data plane as it found it.
+    if (!opts.dryRun && !verified) applied.set(dp.ctx.name, await undoCreated(dp, access, accessApplied));
     return { dp, server, creds, verified, objs: registrationObjects(dp.ctx.name, opts.namespace, creds.kubeconfig) };
   }));
   const ready = prepared.filter((p) => opts.dryRun || p.verified);
   const shield = opts.interrupt?.shield ?? (<T>(fn: () => Promise<T>) => fn());
-  const [secrets, clientConfigs] = await shield(async () => {
-    const s = await applyAll(cp.client, ready.map((p) => p.objs.secret), opts);
-    return [s, await applyAll(cp.client, ready.map((p) => p.objs.clientConfig), opts)] as const;
-  });
+  const [secrets, clientConfigs] = await shield(() => writeBatch(cp, ready.map((p) => p.objs), opts));
   applied.set(cp.ctx.name, [...secrets, ...clientConfigs]);
   // applyAll answers in input order: the i-th Secret and ClientConfig are those of ready[i].
   const written = new Map(ready.map((p, i) => [p, [secrets[i]!.action, clientConfigs[i]!.action]]));
   const registrations: RegistrationReport[] = prepared.map((p) => {
-    const actions = written.get(p) ?? [];
-    const action = actions.includes('created') ? 'created' : actions.includes('changed') ? 'changed' : 'unchanged';
-    note(`${p.dp.ctx.name}: ClientConfig ${p.objs.clientConfig.metadata.name} ${action}${p.verified ? ', credentials verified' : ''}${p.creds.reused ? '' : opts.dryRun ? '' : ', new token'}`);
+    const actions = written.get(p);
+    const action = !actions ? 'kept' : actions.includes('created') ? 'created' : actions.includes('changed') ? 'changed' : 'unchanged';
+    note(!actions
+      ? `${p.dp.ctx.name}: not registered: its credentials failed verification; nothing was written in ${cp.ctx.name}`
+      : `${p.dp.ctx.name}: ClientConfig ${p.objs.clientConfig.metadata.name} ${action}${p.verified ? ', credentials verified' : ''}${p.creds.reused || opts.dryRun ? '' : ', new token'}`);
     return { context: p.dp.ctx.name, clientConfig: p.objs.clientConfig.metadata.name, secret: p.objs.secret.metadata.name,
       serviceAccount: `${opts.namespace}/${CONTROL_PLANE_SA}`, server: p.server, verified: p.verified, action,
-      tokenExpiresAt: p.creds.expiresAt?.toISOString() };
+      tokenExpiresAt: actions ? p.creds.expiresAt?.toISOString() : undefined };
   });
   return { registrations, checks, applied };
+}
+
+/**
+ * The control plane's batch: every Secret before any ClientConfig. Its operator crash-loops on a
+ * ClientConfig whose Secret is missing, and restarts on each change, so the order is the contract.
+ */
+export async function writeBatch(cp: Cluster, objs: { secret: KubeObject; clientConfig: KubeObject }[], opts: { dryRun?: boolean; force?: boolean }) {
+  const secrets = await applyAll(cp.client, objs.map((o) => o.secret), opts);
+  return [secrets, await applyAll(cp.client, objs.map((o) => o.clientConfig), opts)] as const;
+}
+
+/** Deletes the objects this run created (and only those); answers what remains to report. */
+async function undoCreated(dp: Cluster, objs: KubeObject[], applied: AppliedObject[]): Promise<AppliedObject[]> {
+  const created = objs.filter((_, i) => applied[i]!.action === 'created');
+  for (const o of created.reverse()) {
+    await deleteObject(dp.client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name });
+  }
+  const removed = new Set(created.map(refOf));
+  return applied.filter((a) => !removed.has(a.ref));
 }
 
 function serverAddressCheck(context: string, server: string, overridden: boolean): Check {
@@ -137,20 +160,24 @@ async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): P
 }
 
 /**
- * Proves the stored kubeconfig works as intended: it authenticates to the data plane, may manage
- * CassandraDatacenters in the namespace, and may not read Secrets elsewhere (least privilege).
+ * Proves the stored kubeconfig works as intended: it authenticates to the data plane and grants what
+ * the mode intends, no less and no more (see intendedAccess: cluster scope grants Secrets everywhere on
+ * purpose; neither mode grants RBAC writes or wildcards).
  */
-async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: string, checks: Check[]): Promise<boolean> {
+async function verifyCredentials(dp: Cluster, kubeconfig: string, opts: RegisterOptions, checks: Check[]): Promise<boolean> {
   const context = dp.ctx.name;
+  const mode = opts.clusterScoped ? 'cluster-scoped' : 'namespace-scoped';
   try {
     const client = await storedClient(kubeconfig, context, { timeoutMs: 10_000, signal: dp.client.signal });
-    const [allowed, leaks] = await Promise.all([operatorAccessAllowed(client, namespace), selfAccessReview(client, SECRETS_ELSEWHERE, 'kube-system')]);
-    if (allowed && !leaks) {
-      checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended permissions`, { context }));
+    const { missing, excess } = await checkAccess(client, opts.namespace, opts.clusterScoped);
+    if (!missing.length && !excess.length) {
+      checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended ${mode} permissions`, { context }));
       return true;
     }
-    checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials ${allowed ? 'grant more than intended (Secrets in kube-system)' : 'lack the operator role'}`,
-      { context, hint: 'check the RoleBinding k8ssandra-control-plane and the Role k8ssandra-operator in the data plane' }));
+    const binding = opts.clusterScoped ? 'ClusterRoleBinding k8ssandra-control-plane and the ClusterRole' : 'RoleBinding k8ssandra-control-plane and the Role';
+    checks.push(check('REGISTRATION-VERIFIED', 'fail', `${context}: the ClientConfig's credentials ${excess.length
+      ? `grant more than intended for ${mode} mode (they may ${excess.join(', ')})` : `lack the operator role (they may not ${missing.join(', ')})`}`,
+    { context, hint: `check the ${binding} k8ssandra-operator in the data plane${excess.length ? ', and other bindings of the service account k8ssandra-control-plane' : ''}` }));
   } catch (e) {
     dp.client.signal?.throwIfAborted();
     const why = credentialFailure(e).reason;
@@ -159,4 +186,3 @@ async function verifyCredentials(dp: Cluster, kubeconfig: string, namespace: str
   }
   return false;
 }
-

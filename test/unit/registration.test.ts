@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { clientConfigName, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/plan/registration.js';
 import { parseDuration } from '../../src/util/duration.js';
+import { accessVerdict, intendedAccess } from '../../src/steps/credentials.js';
+import { writeBatch } from '../../src/steps/register.js';
+import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
+import type { Cluster } from '../../src/steps/connect.js';
 
 describe('registration objects', () => {
   it('sanitises EKS and GKE context names into valid, distinct Kubernetes names', () => {
@@ -14,7 +18,7 @@ describe('registration objects', () => {
     expect(clientConfigName('x'.repeat(100)).length).toBeLessThanOrEqual(63);
   });
 
-  it('writes the Secret before the ClientConfig that names it, keeping the real context name', () => {
+  it('pairs each ClientConfig with the Secret it names, keeping the real context name', () => {
     const { secret, clientConfig } = registrationObjects('gke_p_z_n', 'ns1', 'KUBECONFIG');
     expect(clientConfig.spec.contextName).toBe('gke_p_z_n');
     expect(clientConfig.spec.kubeConfigSecret.name).toBe(secret.metadata.name);
@@ -44,5 +48,66 @@ describe('registration objects', () => {
     expect(parseDuration('10m')).toBe(600);
     expect(parseDuration('365d')).toBe(31_536_000);
     expect(parseDuration('ten')).toBeUndefined();
+  });
+});
+
+/**
+ * A control plane that answers what applyAll asks (discovery, metadata lists, server-side apply) and
+ * records when each write starts and ends. Secret writes answer slowly: a batch that started its
+ * ClientConfigs before every Secret was stored would show it.
+ */
+function recordingControlPlane() {
+  const events: string[] = [];
+  const client: KubeClient = {
+    context: 'cp', server: 'https://cp', requestCount: 0, detached: () => client,
+    async request(req: KubeRequest) {
+      if (req.method === 'PATCH') {
+        const name = `${req.path.includes('/secrets/') ? 'Secret' : 'ClientConfig'} ${req.path.split('/').pop()}`;
+        events.push(`start ${name}`);
+        await new Promise((r) => setTimeout(r, req.path.includes('/secrets/') ? 20 : 1));
+        events.push(`end ${name}`);
+        const body = req.body as { metadata: object };
+        return { ...body, metadata: { ...body.metadata, resourceVersion: '1' } };
+      }
+      if (req.path === '/apis/config.k8ssandra.io/v1beta1') return { resources: [{ name: 'clientconfigs', kind: 'ClientConfig', namespaced: true }] };
+      return { items: [] };
+    },
+  } as KubeClient;
+  return { cp: { ctx: { name: 'cp' }, client } as unknown as Cluster, events };
+}
+
+describe('the registration batch', () => {
+  it('stores every Secret before it writes any ClientConfig', async () => {
+    const { cp, events } = recordingControlPlane();
+    const objs = ['dp1', 'dp2', 'dp3'].map((c) => registrationObjects(c, 'ns', 'KUBECONFIG'));
+    const [secrets, clientConfigs] = await writeBatch(cp, objs, {});
+    expect(secrets.map((s) => s.ref)).toEqual(['Secret/ns/dp1-kubeconfig', 'Secret/ns/dp2-kubeconfig', 'Secret/ns/dp3-kubeconfig']);
+    expect(clientConfigs.map((c) => c.action)).toEqual(['created', 'created', 'created']);
+    const lastSecretEnd = events.map((e, i) => (e.startsWith('end Secret') ? i : -1)).reduce((a, b) => Math.max(a, b));
+    const firstClientConfig = events.findIndex((e) => e.startsWith('start ClientConfig'));
+    expect(events.filter((e) => e.startsWith('start'))).toHaveLength(6);
+    expect(firstClientConfig).toBeGreaterThan(lastSecretEnd);
+  });
+});
+
+describe('the intended access of the control plane\'s account', () => {
+  const answer = (namespace: string, scoped: boolean, grants: (what: string) => boolean) => {
+    const probes = intendedAccess(namespace, scoped);
+    return accessVerdict(probes, probes.map((p) => grants(p.what)));
+  };
+  const operatorRole = (what: string) => what.startsWith('manage CassandraDatacenters in ns');
+  const clusterRole = (what: string) => what.startsWith('manage CassandraDatacenters') || what === 'read Secrets in kube-system';
+
+  it('namespace scope: the Role in the namespace, nothing beyond it', () => {
+    expect(answer('ns', false, operatorRole)).toEqual({ missing: [], excess: [] });
+    expect(answer('ns', false, (w) => operatorRole(w) || w === 'read Secrets in kube-system').excess).toEqual(['read Secrets in kube-system']);
+    expect(answer('ns', false, () => false).missing).toEqual(['manage CassandraDatacenters in ns']);
+  });
+
+  it('cluster scope: the ClusterRole everywhere (Secrets included), but no RBAC writes or wildcards', () => {
+    expect(answer('ns', true, clusterRole)).toEqual({ missing: [], excess: [] });
+    expect(answer('ns', true, operatorRole).missing).toEqual(['manage CassandraDatacenters in other namespaces (default)']);
+    expect(answer('ns', true, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)']);
+    expect(answer('ns', false, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)', 'read Secrets in kube-system']);
   });
 });
