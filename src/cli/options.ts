@@ -34,10 +34,10 @@ export const flags = {
     const o = release(new Option('--operator-version <version>', what));
     return value ? o.default(value) : o;
   },
-  manifests: (what = 'rendered release: a file, or a folder with control-plane.yaml and data-plane.yaml') =>
+  manifests: (what = 'rendered release: a file, or a folder with control-plane.yaml and data-plane.yaml (default: the one recorded at install, else the official release)') =>
     release(new Option('--manifests <path>', what)),
   clusterScoped: (what = 'install the variant that watches all namespaces') => release(new Option('--cluster-scoped', what).default(false)),
-  certManagerManifests: (what = 'cert-manager release file to install where it is missing (air-gapped)') =>
+  certManagerManifests: (what = 'cert-manager release file to install where it is missing (air-gapped); re-runs reuse the one recorded at install') =>
     release(new Option('--cert-manager-manifests <file>', what)),
   skipCertManager: (what = 'never install cert-manager (fail where it is missing)') => release(new Option('--skip-cert-manager', what).default(false)),
 

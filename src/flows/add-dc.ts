@@ -9,6 +9,7 @@ import {
 } from '../plan/datacenter.js';
 import type { DatacenterReport } from '../report/model.js';
 import { connect, type Cluster } from '../steps/connect.js';
+import { readInstallRecords } from '../steps/install-record.js';
 import { findControlPlane } from '../steps/control-plane.js';
 import { addDatacenter, readCluster, validateDatacenter, waitDatacenterReady, type ClusterRef } from '../steps/datacenter.js';
 import {
@@ -191,7 +192,9 @@ async function setUpDataPlane(o: AddDcOptions, c: SetUpContext, ui: Reporter, ou
   const roleOf = (ctx: string): Role => (ctx === cp.ctx.name ? 'control-plane' : 'data-plane');
   // Without --manifests or --operator-version, the data plane gets the control plane's version.
   const operatorVersion = o.operatorVersion ?? (!o.manifests && /^v\d+\.\d+\.\d+$/.test(operator.version ?? '') ? operator.version : undefined);
-  const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion, clusterScoped }, ui);
+  // The control plane's install record names the release and cert-manager it was installed from.
+  const records = await readInstallRecords([cp, target], namespace);
+  const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion, clusterScoped }, ui, [...records.values()]);
 
   const near = new Set([cp.ctx.name, target.ctx.name]);
   const crossCluster = (ch: Check) => ch.id === 'K8S-SAME-CLUSTER' || ch.id === 'POD-CIDR-OVERLAP';
@@ -212,9 +215,9 @@ async function setUpDataPlane(o: AddDcOptions, c: SetUpContext, ui: Reporter, ou
   });
 
   const targetFacts = facts.filter((f) => f.context === target.ctx.name);
-  const certManager = await loadCertManagerIfNeeded(o, targetFacts, ui);
+  const certManager = await loadCertManagerIfNeeded(o, targetFacts, ui, records);
   const installed = await installStep([target], roleOf, targetFacts, release, certManager,
-    { namespace, dryRun: o.dryRun, force: o.force, skipCertManager: o.skipCertManager, deadline: c.deadline }, ui);
+    { namespace, dryRun: o.dryRun, force: o.force, skipCertManager: o.skipCertManager, deadline: c.deadline, records }, ui);
   await registerStep(cp, [target], { namespace, clusterScoped, dryRun: o.dryRun, force: o.force, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers,
     interrupt: o.interrupt }, ui, out, installed.applied);
   const ready = o.wait && !o.dryRun ? await waitOperatorsStep([cp, target], namespace, release, c.deadline, ui, out.checks) : new Map<string, boolean>();

@@ -2,6 +2,7 @@ import { check, failed } from '../checks/catalog.js';
 import { CliError } from '../errors.js';
 import type { Role } from '../manifests/operator-release.js';
 import { resolveTopology } from '../steps/connect.js';
+import { readInstallRecords } from '../steps/install-record.js';
 import { clusterReport, describeChanges, installStep, loadCertManagerIfNeeded, loadReleaseStep, preflightStep, registerStep,
   waitOperatorsStep } from '../steps/operator-setup.js';
 import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
@@ -39,7 +40,9 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   const cpName = cp.ctx.name;
   if (o.force) ui.warn('--force: fields that other field managers own will be taken over, and an operator of another version replaced');
 
-  const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped }, ui);
+  // What earlier runs installed, and from where: a re-run needs no flag that only the first run needed.
+  const records = await readInstallRecords([cp, ...clusters.filter((c) => c !== cp)], o.namespace);
+  const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped }, ui, [...records.values()]);
   const facts = await preflightStep(clusters, roleOf,
     { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force }, ui, checks);
 
@@ -67,13 +70,13 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
     }
   });
 
-  const certManager = await loadCertManagerIfNeeded(o, facts, ui);
+  const certManager = await loadCertManagerIfNeeded(o, facts, ui, records);
   const plan = clusters.map((c) => `${c.ctx.name} (${roleOf(c.ctx.name)})`).join(', ');
   if (!o.dryRun && !(await o.confirm(`Install k8ssandra-operator ${release.version} into ${plan}?`))) {
     throw new CliError('interrupted', 'install cancelled', { hint: 'pass --yes to install without asking' });
   }
 
-  const installed = await installStep(clusters, roleOf, facts, release, certManager, { ...o, deadline }, ui);
+  const installed = await installStep(clusters, roleOf, facts, release, certManager, { ...o, deadline, records }, ui);
   if (dataPlanes.length) await registerStep(cp, dataPlanes, { ...o, rotate: o.rotateTokens }, ui, out, installed.applied);
   const ready = o.wait && !o.dryRun ? await waitOperatorsStep(clusters, o.namespace, release, deadline, ui, checks) : new Map<string, boolean>();
 

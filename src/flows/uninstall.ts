@@ -6,6 +6,8 @@ import { loadOperatorRelease, renderForCluster, type OperatorRelease } from '../
 import { PHASES, planRemoval, type Removal } from '../plan/uninstall.js';
 import { countChanges, type ClusterReport, type ObjectAction, type RegistrationReport } from '../report/model.js';
 import { connect, type Cluster } from '../steps/connect.js';
+import { readInstallRecords } from '../steps/install-record.js';
+import { recordedOperatorSource, type InstallRecord } from '../plan/install-record.js';
 import { findOperators, type ExistingOperator } from '../steps/preflight.js';
 import { customResourcesOf, deleteRemovals, findInstalled, findRegistrations, waitGone, type FoundRegistration } from '../steps/uninstall.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -44,7 +46,8 @@ export async function runUninstall(o: UninstallOptions, ui: Reporter, out: FlowR
   const plans = await ui.step('Find what k8ssandra installed', async (s) => {
     const operators = new Map<string, ExistingOperator | undefined>();
     await Promise.all(clusters.map(async (c) => operators.set(c.ctx.name, (await findOperators(c.client)).find((op) => op.namespace === o.namespace))));
-    const releases = await releasesFor(o, [...operators.values()]);
+    const records = await readInstallRecords(clusters, o.namespace);
+    const releases = await releasesFor(o, [...operators.values()], [...records.values()]);
     const uninstalled = new Set(o.contexts);
     const ps = await Promise.all(clusters.map(async (c): Promise<ClusterPlan> => {
       const operator = operators.get(c.ctx.name);
@@ -107,13 +110,17 @@ export async function runUninstall(o: UninstallOptions, ui: Reporter, out: FlowR
 }
 
 /** The release objects per variant (namespace- or cluster-scoped) that some cluster needs. */
-async function releasesFor(o: UninstallOptions, operators: (ExistingOperator | undefined)[]): Promise<Map<boolean, OperatorRelease>> {
+async function releasesFor(o: UninstallOptions, operators: (ExistingOperator | undefined)[], records: InstallRecord[]): Promise<Map<boolean, OperatorRelease>> {
   // The installed version, unless the user names one: object names can differ between releases.
   const installed = operators.find((op) => op?.version)?.version;
   const operatorVersion = o.manifests ? o.operatorVersion : o.operatorVersion ?? installed;
   const variants = new Set([o.clusterScoped, ...operators.map((op) => o.clusterScoped || !!op?.clusterScoped)]);
   const out = new Map<boolean, OperatorRelease>();
-  for (const clusterScoped of variants) out.set(clusterScoped, await loadOperatorRelease({ manifests: o.manifests, operatorVersion, clusterScoped }));
+  for (const clusterScoped of variants) {
+    // Without --manifests, the release the install records name (air-gapped installs need no flag to go).
+    const manifests = o.manifests ?? recordedOperatorSource(records, { clusterScoped, version: operatorVersion })?.path;
+    out.set(clusterScoped, await loadOperatorRelease({ manifests, operatorVersion, clusterScoped }));
+  }
   return out;
 }
 

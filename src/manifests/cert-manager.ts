@@ -7,7 +7,8 @@ import { readManifestFile } from './parse.js';
 import { DEFAULT_CERT_MANAGER_VERSION } from '../defaults.js';
 
 
-export interface CertManagerRelease { version: string; source: string; objects: KubeObject[] }
+/** `path`: the file given with --cert-manager-manifests (undefined: the official release). */
+export interface CertManagerRelease { version: string; source: string; path?: string; objects: KubeObject[] }
 
 /**
  * cert-manager's official single-file release, downloaded once and cached; `--cert-manager-manifests`
@@ -30,7 +31,7 @@ export async function loadCertManager(opts: { manifests?: string; version?: stri
   if (!objects.some((o) => o.kind === 'CustomResourceDefinition' && o.metadata.name === 'certificates.cert-manager.io')) {
     throw usageError(`${file} is not a cert-manager release (no certificates.cert-manager.io CRD)`, 'pass cert-manager.yaml of the release to install');
   }
-  return { version, source: file, objects };
+  return { version, source: file, path: opts.manifests ? file : undefined, objects };
 }
 
 async function download(url: string): Promise<string> {

@@ -15,7 +15,11 @@ export type Role = 'control-plane' | 'data-plane';
 export interface OperatorRelease {
   version: string;
   cassOperatorVersion?: string;
+  /** Where it came from, for people. */
   source: string;
+  /** The absolute path given with --manifests (undefined: the official release). */
+  manifestsPath?: string;
+  clusterScoped: boolean;
   /** Rendered objects per role, before namespace and mode are set for a cluster. */
   byRole: Record<Role, KubeObject[]>;
 }
@@ -72,7 +76,8 @@ export async function loadOperatorRelease(opts: ReleaseSourceOptions): Promise<O
   if (opts.operatorVersion && opts.manifests && opts.operatorVersion !== version) {
     throw usageError(`--manifests holds operator ${version}, not ${opts.operatorVersion}`, 'drop --operator-version or pass the matching manifests');
   }
-  return { version, cassOperatorVersion: imageTag(findDeployment(byRole['control-plane'], 'cass-operator-controller-manager')), source, byRole };
+  return { version, cassOperatorVersion: imageTag(findDeployment(byRole['control-plane'], 'cass-operator-controller-manager')), source,
+    manifestsPath: opts.manifests ? path.resolve(opts.manifests) : undefined, clusterScoped: scoped, byRole };
 }
 
 async function renderWithKustomize(variant: string, version: string): Promise<string> {

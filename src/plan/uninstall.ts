@@ -1,5 +1,6 @@
 import { FIELD_MANAGER, managedByUs, type KubeObject } from '../kube/resources.js';
 import { CONTEXT_ANNOTATION } from './registration.js';
+import { INSTALL_RECORD_NAME } from './install-record.js';
 
 /** What uninstall does with one object that exists: delete it (in a phase), or keep it and say why. */
 export interface Removal {
@@ -24,7 +25,8 @@ export function phaseOf(o: KubeObject): number {
   if (o.kind === 'ClientConfig') return 0;
   if (o.kind === 'Secret' && o.metadata.annotations?.[CONTEXT_ANNOTATION]) return 1;
   if (o.kind === 'MutatingWebhookConfiguration' || o.kind === 'ValidatingWebhookConfiguration') return 2;
-  if (o.kind === 'CustomResourceDefinition') return 4;
+  // The install record goes last: an uninstall stopped half-way can still find the release it names.
+  if (o.kind === 'CustomResourceDefinition' || (o.kind === 'ConfigMap' && o.metadata.name === INSTALL_RECORD_NAME)) return 4;
   return 3;
 }
 

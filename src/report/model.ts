@@ -1,6 +1,7 @@
 import type { Check } from '../checks/catalog.js';
 import type { ExitCodeName } from '../errors.js';
 import type { ApplyAction } from '../kube/resources.js';
+import type { InstallRecord } from '../plan/install-record.js';
 
 /** The versioned schema of every machine-readable report (schema/report.schema.json). */
 export const REPORT_SCHEMA_VERSION = 'k8ssandra.io/report/v1';
@@ -32,6 +33,8 @@ export interface ClusterReport {
   cassOperatorReady?: boolean;
   /** API requests sent to this cluster. */
   requests?: number;
+  /** What k8ssandra recorded at install there (the ConfigMap k8ssandra-install): versions and sources, never a credential. */
+  installRecord?: InstallRecord;
 }
 
 export interface RegistrationReport {

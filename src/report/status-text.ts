@@ -21,6 +21,15 @@ export function renderStatusText(r: Report, s: Styler): string {
       t.push([c.context, c.role, c.kubernetesVersion ?? '-', op, cass, c.certManager ?? '-', yesNo(c.ready)]);
     }
     out.push(t.toString());
+    const recorded = r.clusters.filter((c) => c.installRecord);
+    if (recorded.length) {
+      out.push('', 'Installed by k8ssandra:');
+      for (const c of recorded) {
+        const x = c.installRecord!;
+        const cm = x.certManagerVersion ? `; cert-manager ${x.certManagerVersion} from ${x.certManagerSource}` : '';
+        out.push(`  ${c.context}: k8ssandra ${x.tool}, ${x.clusterScoped ? 'cluster-scoped ' : ''}release ${x.operatorVersion} from ${x.operatorSource}${cm}`);
+      }
+    }
   }
   if (r.registrations.length) {
     for (const [cp, regs] of groupBy(r.registrations, (g) => `${g.controlPlane ?? ''}/${g.namespace ?? ''}`)) {

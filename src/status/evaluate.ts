@@ -284,7 +284,7 @@ function clusterReport(c: ContextFacts, registered: boolean): ClusterReport {
     certManager: c.certManager === undefined ? undefined : c.certManager ? 'present' : 'missing',
     ready: opReady && cassReady && c.certManager !== false, changes: noChanges(), objects: [], elapsedMs: c.elapsedMs,
     reachable: c.reachable, ...(c.unreachableReason ? { unreachableReason: c.unreachableReason } : {}),
-    operatorReady: opReady, cassOperatorReady: cassReady, requests: c.requests,
+    operatorReady: opReady, cassOperatorReady: cassReady, requests: c.requests, ...(c.installRecord ? { installRecord: c.installRecord } : {}),
   };
 }
 

@@ -1,5 +1,6 @@
 // What `status` learns from the clusters: plain data, so that the verdicts (evaluate.ts) are pure
 // functions that unit tests feed by hand. Nothing here holds a credential.
+import type { InstallRecord } from '../plan/install-record.js';
 import type { ExistingOperator } from '../steps/preflight.js';
 
 export interface DeploymentFacts {
@@ -68,6 +69,8 @@ export interface ContextFacts {
   operators: ExistingOperator[];
   cassOperators: DeploymentFacts[];
   certManager?: boolean;
+  /** What k8ssandra recorded at install in the operator namespace (absent: installed otherwise, or before records). */
+  installRecord?: InstallRecord;
   /** CassandraDatacenters in every namespace; undefined when they were not read (see readProblems). */
   datacenters?: DatacenterFacts[];
   /** Set when the cluster runs the control plane. */

@@ -4,6 +4,7 @@
 import pLimit from 'p-limit';
 import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
 import { listObjects, type KubeObject } from '../kube/resources.js';
+import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';
 import { tokenClaims } from '../plan/registration.js';
 import { deploymentAvailable, deploymentReplicas } from '../steps/apply.js';
 import type { Cluster } from '../steps/connect.js';
@@ -67,12 +68,15 @@ export async function gatherContext(cluster: Cluster, opts: GatherOptions): Prom
     f.reachable = true;
     if (f.operators.length) {
       const cp = f.operators.find((o) => o.mode === 'control-plane');
-      const [cass, certManager, dcs, controlPlane] = await Promise.all([
+      const [cass, certManager, dcs, controlPlane, record] = await Promise.all([
         read('cass-operator Deployments', () => cassOperators(client), []),
         read('the cert-manager CRD', () => client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true), false),
         read('CassandraDatacenters', () => datacenters(client), []),
         cp ? gatherControlPlane(cluster, cp.namespace, opts, read) : undefined,
+        read('the install record', () => listObjects(client, { apiVersion: 'v1', kind: 'ConfigMap', namespace: f.operators[0]!.namespace },
+          { fieldSelector: `metadata.name=${INSTALL_RECORD_NAME}` }), []),
       ]);
+      f.installRecord = parseInstallRecord(record?.[0]);
       f.cassOperators = cass ?? [];
       f.certManager = certManager;
       f.datacenters = dcs;

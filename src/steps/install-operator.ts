@@ -1,17 +1,19 @@
 import type { CertManagerRelease } from '../manifests/cert-manager.js';
 import { renderForCluster, splitForApply, type OperatorRelease, type Role } from '../manifests/operator-release.js';
 import type { KubeObject } from '../kube/resources.js';
+import { installRecordObject, type InstallRecord } from '../plan/install-record.js';
 import { applyAll, waitCrdsEstablished, waitDeploymentsAvailable, type AppliedObject } from './apply.js';
 import type { Cluster } from './connect.js';
 
-export interface InstallTarget { cluster: Cluster; role: Role; installCertManager: boolean }
+/** `record`: what the install record in the cluster will say (applied with the release). */
+export interface InstallTarget { cluster: Cluster; role: Role; installCertManager: boolean; record: InstallRecord }
 export interface InstallOptions { namespace: string; dryRun: boolean; force: boolean; deadline: number }
 
 /** The objects one cluster gets, in apply order: cert-manager (when missing), then the operator release. */
 export function planCluster(target: InstallTarget, release: OperatorRelease, certManager: CertManagerRelease | undefined, namespace: string) {
   return {
     certManager: target.installCertManager && certManager ? certManager.objects : [],
-    operator: renderForCluster(release, target.role, namespace),
+    operator: [...renderForCluster(release, target.role, namespace), installRecordObject(namespace, target.record)],
   };
 }
 

@@ -10,6 +10,8 @@ import type { Cluster } from './connect.js';
 import { installCluster, operatorDeployments } from './install-operator.js';
 import { evaluatePreflight, gatherAll, type ClusterFacts, type PreflightPlan } from './preflight.js';
 import { registerDataPlanes, type RegisterOptions } from './register.js';
+import { OFFICIAL, recordedCertManager, recordedOperatorSource, type InstallRecord } from '../plan/install-record.js';
+import { version } from '../version.js';
 
 /**
  * The visible steps that put the operator into clusters and register data planes, shared by every
@@ -18,10 +20,16 @@ import { registerDataPlanes, type RegisterOptions } from './register.js';
 
 export type RoleOf = (context: string) => Role;
 
-export function loadReleaseStep(o: ReleaseSourceOptions, ui: Reporter): Promise<OperatorRelease> {
+/**
+ * Loads the release: --manifests, else the source that the install records name (the control plane's
+ * first: put it first in `records`), so that a re-run needs no flag that only the first run needed,
+ * else the official release.
+ */
+export function loadReleaseStep(o: ReleaseSourceOptions, ui: Reporter, records: InstallRecord[] = []): Promise<OperatorRelease> {
   return ui.step('Load the operator release', async (s) => {
-    const r = await loadOperatorRelease(o);
-    s.note(`k8ssandra-operator ${r.version}${r.cassOperatorVersion ? ` (cass-operator ${r.cassOperatorVersion})` : ''} from ${r.source}`);
+    const recorded = o.manifests ? undefined : recordedOperatorSource(records, { clusterScoped: !!o.clusterScoped, version: o.operatorVersion });
+    const r = await loadOperatorRelease(recorded ? { ...o, manifests: recorded.path } : o);
+    s.note(`k8ssandra-operator ${r.version}${r.cassOperatorVersion ? ` (cass-operator ${r.cassOperatorVersion})` : ''} from ${r.source}${recorded ? ' (as recorded at install)' : ''}`);
     return r;
   });
 }
@@ -48,17 +56,29 @@ export function preflightStep(clusters: Cluster[], roleOf: RoleOf, plan: Preflig
 
 export interface CertManagerSource { certManagerManifests?: string; skipCertManager: boolean }
 
-export async function loadCertManagerIfNeeded(o: CertManagerSource, facts: ClusterFacts[], ui: Reporter): Promise<CertManagerRelease | undefined> {
+/**
+ * cert-manager for the clusters that lack it, and for those where k8ssandra installed it (applied again
+ * on every run, so that a run killed half-way through it converges): --cert-manager-manifests, else the
+ * source the install records name, else the official release.
+ */
+export async function loadCertManagerIfNeeded(o: CertManagerSource, facts: ClusterFacts[], ui: Reporter,
+  records: Map<string, InstallRecord> = new Map()): Promise<CertManagerRelease | undefined> {
   const missing = facts.filter((f) => !f.certManager).map((f) => f.context);
   if (!missing.length || o.skipCertManager) return undefined;
   return ui.step('Load cert-manager', async (s) => {
-    const cm = await loadCertManager({ manifests: o.certManagerManifests });
-    s.note(`cert-manager ${cm.version} from ${cm.source}, for ${missing.join(', ')}`);
+    // Any cluster of the installation will do: one installation uses one cert-manager source.
+    const recorded = o.certManagerManifests ? undefined : recordedCertManager([...records.values()]);
+    const cm = await loadCertManager({ manifests: o.certManagerManifests ?? recorded?.path, version: recorded?.version });
+    s.note(`cert-manager ${cm.version} from ${cm.source}${recorded ? ' (as recorded at install)' : ''}, for ${missing.join(', ')}`);
     return cm;
   });
 }
 
-export interface InstallStepOptions { namespace: string; dryRun: boolean; force: boolean; skipCertManager: boolean; deadline: number }
+export interface InstallStepOptions {
+  namespace: string; dryRun: boolean; force: boolean; skipCertManager: boolean; deadline: number;
+  /** The install records read before (what an earlier run installed): cert-manager's entry is kept where this run leaves it alone. */
+  records?: Map<string, InstallRecord>;
+}
 export interface Installed { applied: Map<string, AppliedObject[]>; elapsed: Map<string, number> }
 
 /** Installs cert-manager (where missing) and the operator in its role into every cluster, in parallel. */
@@ -70,7 +90,9 @@ export async function installStep(clusters: Cluster[], roleOf: RoleOf, facts: Cl
     await Promise.all(clusters.map(async (c) => {
       const t = Date.now();
       const f = facts.find((x) => x.context === c.ctx.name)!;
-      const objs = await installCluster({ cluster: c, role: roleOf(c.ctx.name), installCertManager: !f.certManager && !o.skipCertManager },
+      const installCertManager = !f.certManager && !o.skipCertManager;
+      const record = recordFor(roleOf(c.ctx.name), release, installCertManager ? certManager : undefined, f.certManagerOurs ? o.records?.get(c.ctx.name) : undefined);
+      const objs = await installCluster({ cluster: c, role: roleOf(c.ctx.name), installCertManager, record },
         release, certManager, { namespace: o.namespace, dryRun: o.dryRun, force: o.force, deadline: o.deadline }, (what) => s.update(`${c.ctx.name}: ${what}`));
       applied.set(c.ctx.name, objs);
       for (const w of takeoverWarnings(c.ctx.name, objs)) ui.warn(w);
@@ -80,6 +102,16 @@ export async function installStep(clusters: Cluster[], roleOf: RoleOf, facts: Cl
     }));
   });
   return { applied, elapsed };
+}
+
+/** What this run installs into a cluster, for its install record; cert-manager as applied now, else as recorded before. */
+function recordFor(role: Role, release: OperatorRelease, certManager: CertManagerRelease | undefined, before: InstallRecord | undefined): InstallRecord {
+  return {
+    tool: version(), role, clusterScoped: release.clusterScoped, operatorVersion: release.version, cassOperatorVersion: release.cassOperatorVersion,
+    operatorSource: release.manifestsPath ?? OFFICIAL,
+    ...(certManager ? { certManagerVersion: certManager.version, certManagerSource: certManager.path ?? OFFICIAL }
+      : before?.certManagerVersion ? { certManagerVersion: before.certManagerVersion, certManagerSource: before.certManagerSource } : {}),
+  };
 }
 
 /** Registers the data planes with the control plane; the registrations, checks and objects go to the flow's result. */

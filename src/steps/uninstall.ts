@@ -2,6 +2,7 @@ import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { deleteObject, getObject, listObjects, refOf, type KubeObject } from '../kube/resources.js';
 import { CONTEXT_ANNOTATION, dataPlaneAccessObjects } from '../plan/registration.js';
+import { INSTALL_RECORD_NAME } from '../plan/install-record.js';
 import type { Removal } from '../plan/uninstall.js';
 import { waitUntil } from '../util/wait.js';
 
@@ -32,7 +33,8 @@ export async function findRegistrations(client: KubeClient, namespace: string, c
  */
 export async function findInstalled(client: KubeClient, namespace: string, release: KubeObject[], registrations: FoundRegistration[]): Promise<KubeObject[]> {
   const access = [...dataPlaneAccessObjects(namespace, false), ...dataPlaneAccessObjects(namespace, true).filter((o) => o.kind === 'ClusterRoleBinding')];
-  const candidates = [...access, ...[...release].reverse()];
+  const record = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INSTALL_RECORD_NAME, namespace } };
+  const candidates = [...access, ...[...release].reverse(), record];
   const limit = pLimit(8);
   const live = await Promise.all(candidates.map((o) => limit(() => getObject(client, refTo(o)))));
   return [...registrations.flatMap((r) => (r.secret ? [r.clientConfig, r.secret] : [r.clientConfig])), ...live.filter((o): o is KubeObject => !!o)];
