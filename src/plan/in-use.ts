@@ -59,11 +59,13 @@ export function inUseChecks(i: InUseInput): Check[] {
         continue;
       }
       const users = usersOf(cp.clusters, dp.knownAs);
+      const owners = cp.clusters.filter((k) => usersOf([k], dp.knownAs).length);
+      const edit = `kubectl --context ${cp.context} edit k8ssandracluster ${owners.length === 1 ? `-n ${owners[0]!.namespace} ${owners[0]!.name}` : '-n NAMESPACE NAME'}`;
       out.push(users.length
         ? refuse(`${dp.context}: ${users.length === 1 ? 'a K8ssandraCluster datacenter uses' : `${users.length} K8ssandraCluster datacenters use`} it (k8sContext ${dp.knownAs}): ${list(users)}; `
-          + `without it, the control plane ${cp.context} fails every reconcile of ${users.length === 1 ? 'that cluster' : 'those clusters'}`,
-          dp.context, `remove ${users.length === 1 ? 'that datacenter' : 'those datacenters'} from ${users.length === 1 ? 'its K8ssandraCluster' : 'their K8ssandraClusters'} first `
-          + `(kubectl --context ${cp.context} edit k8ssandracluster -n NAMESPACE NAME), or delete the K8ssandraCluster, ${FORCE_HINT}`)
+          + `without it, the control plane ${cp.context} fails every reconcile of ${owners.length === 1 ? 'that cluster' : 'those clusters'}`,
+          dp.context, `remove ${users.length === 1 ? 'that datacenter' : 'those datacenters'} from ${owners.length === 1 ? 'its K8ssandraCluster' : 'their K8ssandraClusters'} first `
+          + `(${edit}), or delete ${owners.length === 1 ? 'the K8ssandraCluster' : 'them'}, ${FORCE_HINT}`)
         : check('DATA-PLANE-IN-USE', 'pass', `${dp.context}: no K8ssandraCluster in ${cp.context} uses it`, { context: dp.context }));
     }
   } else if (!cp) {

@@ -53,12 +53,14 @@ describe('k8ssandra uninstall of clusters a K8ssandraCluster uses', () => {
     expect(fail.hint).toMatch(/--force/);
     expect(report.error.message).toBe(fail.message);
     expect(await dp2Installed()).toEqual([true, true, true, true]);
-    // In text: one error line and one hint line, no stack trace.
+    expect(fail.hint).toContain(`kubectl --context cp edit k8ssandracluster -n ${NS} ${KC}`);
+    // In text: the failed check with its hint, one error line and one hint line, no stack trace.
     const text = await uninstall('--contexts', 'dp2', '--control-plane', 'cp', '--yes');
     expect(text.exitCode).toBe(3);
-    expect(text.stderr).toMatch(new RegExp(`^error: dp2: .*${NS}/${KC} dc dc2`, 'm'));
-    expect(text.stderr).toMatch(/^hint: .*--force/m);
-    expect(text.stderr).not.toMatch(/\n\s+at /);
+    expect(text.stdout).toMatch(new RegExp(`^  FAIL \\[DATA-PLANE-IN-USE\\] dp2: .*${NS}/${KC} dc dc2`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^Error: dp2: .*${NS}/${KC} dc dc2`, 'm'));
+    expect(text.stdout).toMatch(/^hint: .*--force/m);
+    expect(text.stdout + text.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('--dry-run says the same (exit 3) and deletes nothing', async () => {

@@ -26,6 +26,8 @@ describe('uninstall: is a cluster still used by a K8ssandraCluster?', () => {
       dataPlanes: [{ context: 'prod-east', knownAs: 'dp1' }], force: false });
     expect(summary(checks)).toEqual([['DATA-PLANE-IN-USE', 'prod-east', 'fail']]);
     expect(checks[0]!.message).toMatch(/^prod-east: a K8ssandraCluster datacenter uses it \(k8sContext dp1\): db\/demo dc dc1;/);
+    expect(checks[0]!.hint).toBe('remove that datacenter from its K8ssandraCluster first (kubectl --context cp edit k8ssandracluster -n db demo), '
+      + 'or delete the K8ssandraCluster, or pass --force to uninstall anyway');
   });
 
   it('--force turns the refusal into a warning that says so', () => {
