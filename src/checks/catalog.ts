@@ -15,6 +15,7 @@ export const CHECKS = {
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
   'OPERATOR-READY': 'The operator Deployments are available',
   'STATUS-DATA-PLANE-UNREACHABLE': 'Every data plane registered with the control plane answers',
+  'STATUS-DATA-PLANE-UNREGISTERED': 'Every cluster that runs the operator as a data plane is registered with the control plane',
   'STATUS-CLIENTCONFIG-AUTH': 'The credentials in each ClientConfig still authenticate to their data plane with the operator role',
   'STATUS-CLIENTCONFIG-UNUSED': 'Every ClientConfig is used by a K8ssandraCluster datacenter',
   'STATUS-TOKEN-EXPIRING': 'No ClientConfig token is expired or close to expiry',
@@ -25,6 +26,8 @@ export const CHECKS = {
   'STATUS-DC-NOT-READY': 'Every datacenter of every K8ssandraCluster is Ready with all its nodes',
   'CUSTOM-RESOURCES': 'No custom resource (K8ssandraCluster, CassandraDatacenter, ...) is deleted with the CRDs unless --force',
   'REGISTRATION-REMOVED': 'An uninstalled data plane is also removed from its control plane',
+  'DATA-PLANE-IN-USE': 'No data plane that a K8ssandraCluster datacenter uses is uninstalled while its control plane stays, unless --force',
+  'CONTROL-PLANE-IN-USE': 'Uninstalling the control plane leaves no K8ssandraCluster unmanaged without saying so',
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

@@ -95,13 +95,14 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     'Delete what k8ssandra installed in each context: the operator release (Deployments, RBAC, webhooks, Services, '
     + 'ConfigMaps, Issuers, Certificates) and the registrations (ClientConfigs and their Secrets in the control plane, the '
     + 'control plane\'s service account in data planes). Only objects written by k8ssandra are deleted. CRDs, custom '
-    + 'resources and data are kept unless --delete-crds; namespaces and cert-manager are always kept. Asks first on a terminal.', [
+    + 'resources and data are kept unless --delete-crds; namespaces and cert-manager are always kept. A data plane that a '
+    + 'K8ssandraCluster still uses is refused while its control plane stays, unless --force. Asks first on a terminal.', [
       flags.contexts('kubeconfig contexts to uninstall from, comma-separated'),
       flags.controlPlane('a control plane that stays: remove only the registrations of these contexts from it'), flags.namespace(),
       flags.operatorVersion('release whose objects to remove (default: the installed one)'), flags.manifests(),
       flags.clusterScoped('remove the variant that watches all namespaces (detected from the operator when it runs)'),
       flags.releaseOption('--delete-crds', 'also delete the CRDs, with every custom resource of them (refused while some exist, unless --force)').default(false),
-      flags.force('with --delete-crds: delete the CRDs even though custom resources exist'),
+      flags.force('uninstall a data plane that a K8ssandraCluster still uses; with --delete-crds: delete the CRDs even though custom resources exist'),
       flags.dryRun('show what would be deleted; delete nothing (server-side dry run)'),
       flags.noWait('do not wait until the deleted objects are gone'), flags.timeout('5m'),
     ])

@@ -1,15 +1,17 @@
 import { check, failed, type Check } from '../checks/catalog.js';
-import { CliError } from '../errors.js';
+import { CliError, describe } from '../errors.js';
 import { CONTROL_PLANE_SA } from '../plan/registration.js';
 import { refOf, type KubeObject } from '../kube/resources.js';
 import { loadOperatorRelease, renderForCluster, type OperatorRelease } from '../manifests/operator-release.js';
+import { inUseChecks, type InUseInput } from '../plan/in-use.js';
 import { PHASES, planRemoval, type Removal } from '../plan/uninstall.js';
 import { countChanges, type ClusterReport, type ObjectAction, type RegistrationReport } from '../report/model.js';
 import { connect, type Cluster } from '../steps/connect.js';
 import { readInstallRecords } from '../steps/install-record.js';
 import { recordedOperatorSource, type InstallRecord } from '../plan/install-record.js';
 import { findOperators, type ExistingOperator } from '../steps/preflight.js';
-import { customResourcesOf, deleteRemovals, findInstalled, findRegistrations, waitGone, type FoundRegistration } from '../steps/uninstall.js';
+import { customResourcesOf, deleteRemovals, findInstalled, findK8ssandraClusters, findLocalDatacenters, findRegistrations, waitGone,
+  type FoundRegistration } from '../steps/uninstall.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { ClusterFlowOptions, FlowResult } from './result.js';
@@ -41,7 +43,10 @@ export async function runUninstall(o: UninstallOptions, ui: Reporter, out: FlowR
     for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}${c.ctx.name === remoteCp ? ' (control plane: registrations only)' : ''}`);
     return cs;
   });
-  if (o.force) ui.warn(o.deleteCrds ? '--force: CRDs are deleted even where custom resources exist, and those custom resources with them' : '--force has no effect without --delete-crds');
+  if (o.force) {
+    ui.warn(`--force: ${o.deleteCrds ? 'CRDs are deleted even where custom resources exist, and those custom resources with them; ' : ''}`
+      + 'data planes that K8ssandraClusters use are uninstalled anyway');
+  }
 
   const plans = await ui.step('Find what k8ssandra installed', async (s) => {
     const operators = new Map<string, ExistingOperator | undefined>();
@@ -65,6 +70,13 @@ export async function runUninstall(o: UninstallOptions, ui: Reporter, out: FlowR
   });
 
   out.checks.push(...registrationChecks(plans));
+  await ui.step('Look for K8ssandraClusters that use these clusters', async (s) => {
+    const checks = inUseChecks(await inUseInput(o, plans));
+    out.checks.push(...checks);
+    for (const c of checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
+    const bad = failed(checks);
+    if (bad.length) throw new CliError('checksFailed', bad[0]!.message, { hint: bad[0]!.hint });
+  });
   if (o.deleteCrds) {
     await ui.step('Look for custom resources', async (s) => {
       const checks = await Promise.all(plans.filter((p) => p.uninstall).map(async (p) => crdCheck(p, o.force)));
@@ -107,6 +119,44 @@ export async function runUninstall(o: UninstallOptions, ui: Reporter, out: FlowR
     : o.dryRun ? `dry run: would delete ${deleted} object(s), keep ${kept}; nothing was changed`
       : `uninstalled: ${deleted} object(s) deleted, ${kept} kept (${o.deleteCrds ? 'namespaces' : 'CRDs, custom resources, namespaces'} and anything not created by k8ssandra)`;
   out.ok = deleted === total;
+}
+
+/**
+ * What the in-use checks need. The control plane is --control-plane, else an uninstalled cluster that
+ * runs the operator in control-plane mode; its K8ssandraClusters are listed where its operator watches.
+ * A data plane counts only when uninstall deletes something of it (its objects, or its registration).
+ * It is known to the control plane by its ClientConfig's spec.contextName (install writes the user's
+ * context name there; a registration made under another name is found by our context annotation).
+ * Without a control plane, each data plane's own CassandraDatacenters are read instead.
+ */
+async function inUseInput(o: UninstallOptions, plans: ClusterPlan[]): Promise<InUseInput> {
+  const cpName = o.controlPlane ?? plans.find((p) => p.uninstall && p.operator?.mode === 'control-plane')?.cluster.ctx.name;
+  const cpPlan = plans.find((p) => p.cluster.ctx.name === cpName);
+  const deleted = (p: ClusterPlan, obj: KubeObject) => p.removals.some((r) => r.object === obj && r.action === 'delete');
+  const registrationOf = (context: string) => cpPlan?.registrations.find((r) => r.context === context);
+  const touched = plans.filter((p) => p.uninstall && p !== cpPlan).filter((p) => p.removals.some((r) => r.action === 'delete')
+    || (cpPlan && registrationOf(p.cluster.ctx.name) && deleted(cpPlan, registrationOf(p.cluster.ctx.name)!.clientConfig)));
+  const listed = async <T>(fn: () => Promise<T>): Promise<{ value?: T; problem?: string }> => {
+    try {
+      return { value: await fn() };
+    } catch (e) {
+      return { problem: describe(e) };
+    }
+  };
+  let controlPlane: InUseInput['controlPlane'];
+  if (cpPlan) {
+    const ns = cpPlan.operator?.namespace ?? o.namespace;
+    const r = await listed(() => findK8ssandraClusters(cpPlan.cluster.client, ns, cpPlan.operator ? !!cpPlan.operator.clusterScoped : true));
+    controlPlane = { context: cpPlan.cluster.ctx.name, uninstalled: cpPlan.uninstall, ...(r.value ? { clusters: r.value } : { problem: r.problem }) };
+  }
+  const dataPlanes = await Promise.all(touched.map(async (p) => {
+    const context = p.cluster.ctx.name;
+    const knownAs: string = registrationOf(context)?.clientConfig.spec?.contextName || context;
+    if (cpPlan) return { context, knownAs };
+    const r = await listed(() => findLocalDatacenters(p.cluster.client));
+    return { context, knownAs, ...(r.value ? { datacenters: r.value } : { problem: r.problem }) };
+  }));
+  return { controlPlane, dataPlanes, force: o.force };
 }
 
 /** The release objects per variant (namespace- or cluster-scoped) that some cluster needs. */

@@ -98,6 +98,7 @@ export function evaluateStatus(facts: StatusFacts): StatusVerdict {
     checks.push(...operatorChecks(c, registeredAs.has(c.context), installHint(c.context)));
   }
   checks.push(...versionSkewChecks(members.filter((m) => m.reachable && m.operators.length), installHint()));
+  checks.push(...unregisteredDataPlaneChecks(members, controlPlanes, registeredAs));
 
   // ClientConfigs: credentials, token lifetime, use.
   const used = new Set(kcFacts.flatMap((k) => k.datacenters.map((d) => `${k.controlPlane}/${d.k8sContext}`)));
@@ -142,6 +143,32 @@ function operatorChecks(c: ContextFacts, registered: boolean, hint: string): Che
     ? check('CERT-MANAGER', 'fail', `${context}: cert-manager is missing: the operators' webhook certificates cannot be issued`, { context, hint: `install cert-manager: ${hint}` })
     : check('CERT-MANAGER', 'pass', 'cert-manager is installed', { context }));
   return out;
+}
+
+/**
+ * Every cluster that runs the operator in data-plane mode is registered with the control plane: some
+ * ClientConfig there names it. A ClientConfig's `spec.contextName` is the name the control plane knows
+ * the data plane by, which need not be the user's context name; status has no cluster identity (no
+ * kube-system UID is read), so a ClientConfig is matched to the user's context as everywhere in status
+ * (`userContextOf`): by context name, else by the API server address its kubeconfig points at.
+ */
+function unregisteredDataPlaneChecks(members: ContextFacts[], controlPlanes: ContextFacts[], registeredAs: Map<string, ClientConfigFacts>): Check[] {
+  if (!controlPlanes.length) return []; // STATUS-NO-CONTROL-PLANE says it
+  const cps = controlPlanes.map((c) => c.context).join(', ');
+  const unread = controlPlanes.filter((c) => !c.controlPlane || c.controlPlane.clientConfigsUnread).map((c) => c.context);
+  const dataPlanes = members.filter((c) => c.reachable && c.operators.length && c.operators.every((o) => o.mode === 'data-plane'));
+  return dataPlanes.map((c) => {
+    const context = c.context;
+    const cc = registeredAs.get(context);
+    if (cc) return check('STATUS-DATA-PLANE-UNREGISTERED', 'pass', `${context}: registered with ${cc.controlPlane} (ClientConfig ${cc.name})`, { context });
+    if (unread.length) {
+      return check('STATUS-DATA-PLANE-UNREGISTERED', 'warn', `${context}: not checked whether a ClientConfig registers it: the ClientConfigs in ${unread.join(', ')} could not be read`,
+        { context, hint: 'see the permission finding for the control plane' });
+    }
+    return check('STATUS-DATA-PLANE-UNREGISTERED', 'fail',
+      `${context} runs the operator as a data plane, but no ClientConfig in ${cps} registers it: the control plane cannot create or manage datacenters there`,
+      { context, hint: `register it: k8ssandra register --contexts ${controlPlanes[0]!.context},${context}` });
+  });
 }
 
 function notAvailable(r?: { desired: number; available: number }): string {

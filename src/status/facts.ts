@@ -57,6 +57,8 @@ export interface K8ssandraClusterFacts {
 export interface ControlPlaneFacts {
   namespace: string;
   clientConfigs: ClientConfigFacts[];
+  /** The ClientConfigs could not be listed (see readProblems): `clientConfigs` is then empty, not known to be. */
+  clientConfigsUnread?: boolean;
   k8ssandraClusters: K8ssandraClusterFacts[];
 }
 

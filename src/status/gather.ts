@@ -134,7 +134,7 @@ async function gatherControlPlane(cp: Cluster, namespace: string, opts: GatherOp
   const limit = pLimit(8);
   const clientConfigs = await Promise.all((ccs ?? []).map((cc) => limit(() =>
     clientConfigFacts(cp.ctx.name, cc, (secrets ?? []).find((s) => s.metadata.name === cc.spec?.kubeConfigSecret?.name), opts))));
-  return { namespace, clientConfigs, k8ssandraClusters: (kcs ?? []).map((k) => k8ssandraClusterFacts(cp.ctx.name, k)) };
+  return { namespace, clientConfigs, ...(ccs ? {} : { clientConfigsUnread: true }), k8ssandraClusters: (kcs ?? []).map((k) => k8ssandraClusterFacts(cp.ctx.name, k)) };
 }
 
 function k8ssandraClusterFacts(controlPlane: string, k: KubeObject): K8ssandraClusterFacts {

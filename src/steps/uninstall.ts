@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from '../kube/client.js';
 import { deleteObject, getObject, listObjects, refOf, type KubeObject } from '../kube/resources.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../plan/datacenter.js';
+import type { ClusterUse, LocalDatacenter } from '../plan/in-use.js';
 import { CONTEXT_ANNOTATION, dataPlaneAccessObjects } from '../plan/registration.js';
 import { INSTALL_RECORD_NAME } from '../plan/install-record.js';
 import type { Removal } from '../plan/uninstall.js';
@@ -38,6 +40,35 @@ export async function findInstalled(client: KubeClient, namespace: string, relea
   const limit = pLimit(8);
   const live = await Promise.all(candidates.map((o) => limit(() => getObject(client, refTo(o)))));
   return [...registrations.flatMap((r) => (r.secret ? [r.clientConfig, r.secret] : [r.clientConfig])), ...live.filter((o): o is KubeObject => !!o)];
+}
+
+const notServedIsNone = (e: unknown) => { if (e instanceof ApiError && e.status === 404) return [] as KubeObject[]; throw e; };
+
+/**
+ * The K8ssandraClusters a control-plane operator reconciles: in every namespace when it is cluster-scoped
+ * (or its scope is unknown), else in the namespace it watches (its own). A user who may not list them
+ * cluster-wide gets those of the namespace. None when the CRD is not served.
+ */
+export async function findK8ssandraClusters(client: KubeClient, namespace: string, clusterScoped: boolean): Promise<ClusterUse[]> {
+  const inNamespace = () => listObjects(client, { ...K8SSANDRA_CLUSTER, namespace });
+  const items = await (clusterScoped
+    ? listObjects(client, K8SSANDRA_CLUSTER).catch((e) => { if (e instanceof ApiError && e.status === 403) return inNamespace(); throw e; })
+    : inNamespace()).catch(notServedIsNone);
+  return items.map((k) => ({ namespace: k.metadata.namespace!, name: k.metadata.name,
+    datacenters: ((k.spec?.cassandra?.datacenters ?? []) as { metadata?: { name?: string }; k8sContext?: string }[])
+      .map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '' })) }));
+}
+
+/** The CassandraDatacenters a cluster runs (every namespace), each with the K8ssandraCluster its operator labels name. */
+export async function findLocalDatacenters(client: KubeClient): Promise<LocalDatacenter[]> {
+  const items = await listObjects(client, CASSANDRA_DATACENTER).catch(notServedIsNone);
+  return items.map((d) => {
+    // Labels the control-plane operator puts on what it creates (older releases: k8ssandra.io/cluster only).
+    const l = d.metadata.labels ?? {};
+    const name = l['k8ssandra.io/cluster-name'];
+    const cluster = name ? `${l['k8ssandra.io/cluster-namespace'] ?? d.metadata.namespace}/${name}` : l['k8ssandra.io/cluster'];
+    return { namespace: d.metadata.namespace!, name: d.metadata.name, ...(cluster ? { cluster } : {}) };
+  });
 }
 
 /** Custom resources that deleting these CRDs would delete with them ("Kind namespace/name"), in any namespace. */

@@ -181,6 +181,36 @@ describe('status verdicts', () => {
     expect(fails(v)[1]!.hint).toBe('register it: k8ssandra install --contexts cp,dp1,dp2,dp9');
   });
 
+  it('a data plane that no ClientConfig registers fails (degraded) with a hint to register it', () => {
+    const cp = healthy().contexts[0]!.controlPlane!;
+    const f = with_(healthy(), 'cp', { controlPlane: { ...cp, clientConfigs: [cc('dp1')], k8ssandraClusters: [] } });
+    const v = evaluateStatus(f);
+    expect(v).toMatchObject({ ok: false, failExit: 'notReady' });
+    expect(fails(v).map((c) => [c.id, c.context])).toEqual([['STATUS-DATA-PLANE-UNREGISTERED', 'dp2']]);
+    expect(fails(v)[0]!.message).toBe('dp2 runs the operator as a data plane, but no ClientConfig in cp registers it: the control plane cannot create or manage datacenters there');
+    expect(fails(v)[0]!.hint).toBe('register it: k8ssandra register --contexts cp,dp2');
+    expect(byId(v, 'STATUS-DATA-PLANE-UNREGISTERED').map((c) => [c.context, c.status])).toEqual([['dp1', 'pass'], ['dp2', 'fail']]);
+    // The control plane itself is never asked to be registered; a healthy installation passes for each data plane.
+    expect(byId(evaluateStatus(healthy()), 'STATUS-DATA-PLANE-UNREGISTERED').map((c) => [c.context, c.status])).toEqual([['dp1', 'pass'], ['dp2', 'pass']]);
+  });
+
+  it('a data plane registered under another context name is matched by its API server address, and not checked when ClientConfigs are unreadable', () => {
+    const cp = healthy().contexts[0]!.controlPlane!;
+    // The user calls the cluster "prod-east"; the control plane knows it as "dp2" (same API server).
+    let f = with_(healthy(), 'dp2', { context: 'prod-east', server: 'https://dp2:6443/' });
+    f = with_(f, 'cp', { controlPlane: { ...cp, k8ssandraClusters: [] } });
+    expect(byId(evaluateStatus(f), 'STATUS-DATA-PLANE-UNREGISTERED').map((c) => [c.context, c.status, c.message]))
+      .toEqual([['dp1', 'pass', 'dp1: registered with cp (ClientConfig dp1)'], ['prod-east', 'pass', 'prod-east: registered with cp (ClientConfig dp2)']]);
+    // Another name and another server: not registered.
+    const other = with_(f, 'prod-east', { server: 'https://10.9.9.9:6443' });
+    expect(fails(evaluateStatus(other)).map((c) => [c.id, c.context])).toEqual([['STATUS-DATA-PLANE-UNREGISTERED', 'prod-east']]);
+    // The ClientConfigs could not be listed: unknown, a warning, never a false failure.
+    const unread = with_(healthy(), 'cp', { readProblems: ['cannot read ClientConfigs: forbidden'], controlPlane: { ...cp, clientConfigs: [], clientConfigsUnread: true, k8ssandraClusters: [] } });
+    const u = evaluateStatus(unread);
+    expect(fails(u)).toEqual([]);
+    expect(byId(u, 'STATUS-DATA-PLANE-UNREGISTERED').map((c) => c.status)).toEqual(['warn', 'warn']);
+  });
+
   it('maps a ClientConfig to the user context by name, else by server address', () => {
     const contexts = [ctx('prod-east', { server: 'https://10.0.0.5:6443/' }), ctx('dp1')];
     expect(userContextOf(cc('dp1'), contexts)?.context).toBe('dp1');
