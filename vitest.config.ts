@@ -1,8 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Test files run in random order, so that no file relies on what another left behind: each sets up what
+ * it needs. The seed is printed at the start of every run; K8SSANDRA_TEST_SEED=<seed> repeats an order
+ * (or `--sequence.seed <seed>`). Tests inside a file keep their order: some are steps of one story.
+ */
+const seedFromEnv = process.env.K8SSANDRA_TEST_SEED;
+if (seedFromEnv !== undefined && !/^\d+$/.test(seedFromEnv)) throw new Error(`K8SSANDRA_TEST_SEED must be a whole number, not ${seedFromEnv}`);
+
 // Two projects: pure logic (fast, no clusters) and everything that runs against the real test bed.
 export default defineConfig({
   test: {
+    sequence: { shuffle: { files: true, tests: false }, seed: seedFromEnv === undefined ? undefined : Number(seedFromEnv) },
+    // Tests that never ran because a hook (beforeAll) failed are reported as failed, not skipped.
+    reporters: ['default', './test/setup/not-run-reporter.ts'],
     projects: [
       {
         test: { name: 'unit', include: ['test/unit/**/*.test.ts', 'test/cli/**/*.test.ts'], testTimeout: 30_000 },

@@ -1,6 +1,8 @@
 // The test bed as functions: up, down, status, cut, heal. The CLI (testbed/cli.ts), the vitest global
 // setup and benchmarks all call these; nothing here needs a shell.
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
@@ -15,8 +17,9 @@ import {
   deleteCluster,
   existingContexts,
   restartCluster,
+  startTimeoutMs,
 } from './kwokctl.js';
-import { kubeconfigPath, safetyCheckPath, stateDir } from './paths.js';
+import { kubeCacheDir, kubeconfigPath, safetyCheckPath, stateDir } from './paths.js';
 import { agentOutdated, agentPid, isOurs, rssBytes, startAgent, stopAgent } from './processes.js';
 import { chooseSlot, releaseSlot } from './slots.js';
 import { bedSlot, clusterIndex, contextName, kwokClusterName, MAX_CLUSTERS, NODE_NAME, podCidr, serviceCidr } from './topology.js';
@@ -39,7 +42,12 @@ async function timed<T>(timings: Record<string, number>, label: string, fn: () =
   }
 }
 
-async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
+/** The machine's load, for messages about waits that ran out: a loaded machine is the usual cause. */
+function loadNote(): string {
+  return `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`;
+}
+
+async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, where?: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   for (;;) {
@@ -49,7 +57,10 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
     } catch (e) {
       last = (e as Error).message;
     }
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? `: ${last}` : ''}`);
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${last})` : ''}; ${loadNote()}`
+        + `${where ? `; logs: ${where}` : ''}. On a busy machine run \`npm run testbed -- up\` again (it repairs what did not start) or raise TESTBED_START_TIMEOUT (seconds)`);
+    }
     await sleep(250);
   }
 }
@@ -92,7 +103,7 @@ async function ensureCluster(context: string, bin: string): Promise<string> {
     action = 'restarted';
     try {
       await restartCluster(context, bin);
-      await waitFor(`${context} to run`, 30_000, async () => ((await clusterRunning(context)) ? true : undefined));
+      await waitFor(`${context} to run`, startTimeoutMs(), async () => ((await clusterRunning(context)) ? true : undefined), join(clusterDir(context), 'logs'));
       return action;
     } catch {
       action = 'recreated';
@@ -101,7 +112,7 @@ async function ensureCluster(context: string, bin: string): Promise<string> {
     }
   }
   await createCluster(context, bin);
-  await waitFor(`${context} to run`, 60_000, async () => ((await clusterRunning(context)) ? true : undefined));
+  await waitFor(`${context} to run`, startTimeoutMs(), async () => ((await clusterRunning(context)) ? true : undefined), join(clusterDir(context), 'logs'));
   return action;
 }
 
@@ -151,14 +162,14 @@ async function ensureNode(context: string): Promise<void> {
     const manifest = nodeManifest(context) as NodeObject;
     if (!node) node = await kube.request<NodeObject>('POST', '/api/v1/nodes', { body: manifest });
     if (!node.status?.allocatable?.pods) await kube.mergePatch(`${path}/status`, { status: manifest.status });
-    await waitFor(`node ${NODE_NAME} in ${context} to be Ready`, 30_000, async () => {
+    await waitFor(`node ${NODE_NAME} in ${context} to be Ready`, startTimeoutMs(), async () => {
       const n = await kube.get<NodeObject>(path);
       return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
     });
     // Pods are refused until the service-account controller has made the namespace's default account.
-    await waitFor(`default service account in ${context}`, 30_000, async () =>
+    await waitFor(`default service account in ${context}`, startTimeoutMs(), async () =>
       (await kube.get('/api/v1/namespaces/default/serviceaccounts/default').catch(() => undefined)) ? true : undefined,
-    );
+    join(clusterDir(context), 'logs'));
   });
 }
 
@@ -229,6 +240,9 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
     log(`${context}: ${actions[context]} (${timings[`cluster ${context}`]} ms)`);
   }
   await timed(timings, 'nodes', () => Promise.all(wanted.map(ensureNode)));
+  // kubectl's discovery cache of the bed (KUBECACHEDIR, set by the tests) is keyed by host:port, and a
+  // cluster made again gets the same ports: what was cached of the old one is stale.
+  if (Object.values(actions).some((a) => a !== 'already healthy')) rmSync(kubeCacheDir, { recursive: true, force: true });
 
   // Clusters beyond N from an earlier `up` are kept, and stay in the kubeconfig while healthy.
   const extras = [];

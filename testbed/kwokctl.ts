@@ -2,14 +2,26 @@
 // KWOK_WORKDIR. kwokctl starts etcd, kube-apiserver, kube-controller-manager, kube-scheduler and the kwok
 // controller as detached processes and records their PIDs in clusters/<name>/pids/.
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { kwokctlKubeconfigPath, kwokWorkdir } from './paths.js';
 import { isOurs } from './processes.js';
-import { contextOfKwokCluster, kwokClusterName, podCidr, serviceCidr } from './topology.js';
+import { clusterPorts, contextOfKwokCluster, kwokClusterName, podCidr, serviceCidr } from './topology.js';
 
 export const K8S_VERSION = 'v1.34.4';
+
+/**
+ * How long a cluster may take to start (kwokctl's --wait, then the bed's own wait for its components
+ * and /readyz). ~3 s on a quiet machine; up to a minute and more on 2 cores loaded by other beds and
+ * their tests. TESTBED_START_TIMEOUT (seconds) overrides it.
+ */
+export function startTimeoutMs(): number {
+  const s = Number(process.env.TESTBED_START_TIMEOUT ?? 300);
+  if (!Number.isFinite(s) || s <= 0) throw new Error(`TESTBED_START_TIMEOUT must be a number of seconds, not ${process.env.TESTBED_START_TIMEOUT}`);
+  return s * 1000;
+}
 
 /**
  * The admission plugins that call webhooks. The operators' webhooks (failurePolicy: Fail) are served by
@@ -67,6 +79,8 @@ export function pruneStalePids(context: string): void {
 /**
  * kwokctl's configuration for one cluster. Its defaults are unsafe on this machine (ClusterIPs in
  * 10.0.0.0/24, listeners on 0.0.0.0, pod IPs from 10.0.0.0/24): every address here is on loopback.
+ * Every port is given (topology.ts's plan): kwokctl would otherwise take the first free ones below 32767,
+ * and two beds created at the same moment would take the same ones.
  * A config file rather than --extra-args flags: several --extra-args in one call once panicked kwokctl.
  */
 export function renderConfig(context: string, binDir: string): string {
@@ -77,6 +91,7 @@ export function renderConfig(context: string, binDir: string): string {
       runtime: 'binary',
       kubeVersion: K8S_VERSION,
       bindAddress: '127.0.0.1',
+      ...clusterPorts(context),
       quietPull: true,
       // Local binaries only: kwokctl's defaults are download URLs, which must never be fetched here.
       etcdBinary: join(binDir, 'etcd'),
@@ -120,7 +135,28 @@ export async function kwokctl(binDir: string, args: string[]): Promise<string> {
   return stdout;
 }
 
+/** Whether something already listens on 127.0.0.1:port (or the port cannot be bound there). */
+function portTaken(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(true));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(false)));
+  });
+}
+
+/** Fails with one line naming the ports of the plan that another program holds. */
+export async function checkPortsFree(context: string): Promise<void> {
+  const ports = Object.entries(clusterPorts(context));
+  const taken = [];
+  for (const [name, port] of ports) if (await portTaken(port)) taken.push({ name, port });
+  if (taken.length) {
+    throw new Error(`cannot create ${context}: another program listens on 127.0.0.1 port ${taken.map((t) => `${t.port} (${t.name})`).join(', ')}; `
+      + `\`ss -ltnp 'sport = :${taken[0]!.port}'\` shows which; or run this bed in another slot (TESTBED_SLOT=n, see testbed/README.md)`);
+  }
+}
+
 export async function createCluster(context: string, binDir: string): Promise<void> {
+  await checkPortsFree(context);
   const configPath = join(kwokWorkdir, `${kwokClusterName(context)}.config.yaml`);
   mkdirSync(kwokWorkdir, { recursive: true });
   writeFileSync(configPath, renderConfig(context, binDir));
@@ -129,7 +165,7 @@ export async function createCluster(context: string, binDir: string): Promise<vo
     'create', 'cluster',
     '--name', kwokClusterName(context),
     '--kubeconfig', kwokctlKubeconfigPath,
-    '--wait', '60s',
+    '--wait', `${Math.round(startTimeoutMs() / 1000)}s`,
   ]);
 }
 

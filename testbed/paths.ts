@@ -13,6 +13,12 @@ export const kubeconfigPath = join(stateDir, 'kubeconfig');
 export const kwokWorkdir = join(stateDir, 'kwok');
 /** kwokctl insists on adding its contexts to some kubeconfig; this throw-away one keeps ~/.kube/config untouched. */
 export const kwokctlKubeconfigPath = join(kwokWorkdir, 'kwokctl-kubeconfig');
+/**
+ * kubectl's cache (KUBECACHEDIR) for the bed: discovery is cached per host:port, ports repeat from one
+ * bed to the next (topology.ts), so a cache shared with other beds (~/.kube/cache) would describe
+ * another bed's API. Set by the e2e tests' global setup; `down` removes it with the rest of .testbed.
+ */
+export const kubeCacheDir = join(stateDir, 'kube-cache');
 export const cutsPath = join(stateDir, 'cuts.json');
 /** The bed's address slot (see topology.ts), chosen by `up`. */
 export const slotPath = join(stateDir, 'slot');

@@ -1,6 +1,6 @@
 // Address slots. Several checkouts of the repo on one machine may each run a bed; two beds with the same
 // pod IPs would bind each other's listener addresses and answer each other's probes. So each bed takes
-// its own slot S (pod CIDRs 127.(20+i).S.0/24, see topology.ts), claimed by creating the file <S> in a
+// its own slot S (pod CIDRs 127.(20+i).S.0/24 and ports 20000+200*S+..., see topology.ts), claimed by creating the file <S> in a
 // machine-wide folder, holding the claiming repo's root, and recorded in .testbed/slot.
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { existingContexts } from './kwokctl.js';
 import { repoRoot, slotPath, stateDir } from './paths.js';
 import { otherBeds } from './processes.js';
-import { bedSlot } from './topology.js';
+import { bedSlot, MAX_SLOT } from './topology.js';
 
 const registry = process.env.TESTBED_SLOT_REGISTRY ?? join(tmpdir(), 'k8ssandra-testbed-slots');
 const CLAIM_GRACE_MS = 60_000; // a fresh claim whose bed has not recorded its slot yet is not stale
@@ -68,8 +68,8 @@ export function chooseSlot(log: (line: string) => void): number {
     tryClaim(slot);
   } else {
     slot = 0;
-    while (slot <= 255 && (others.some((b) => b.slot === slot) || !tryClaim(slot))) slot++;
-    if (slot > 255) throw new Error(`no free test bed slot (claims in ${registry})`);
+    while (slot <= MAX_SLOT && (others.some((b) => b.slot === slot) || !tryClaim(slot))) slot++;
+    if (slot > MAX_SLOT) throw new Error(`no free test bed slot among 0..${MAX_SLOT} (claims in ${registry}): \`npm run testbed -- down\` in checkouts whose bed is not needed`);
   }
   for (const other of others.filter((b) => b.slot === slot)) {
     log(`warning: the test bed in ${other.root} uses the same pod IPs (slot ${slot}); probe pods of the two beds will clash`);

@@ -1,7 +1,7 @@
 // Helpers for tests that run against the test bed: kubectl as the independent client, probe pods, waits.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { kubeconfigPath } from '../../testbed/paths.js';
+import { kubeCacheDir, kubeconfigPath } from '../../testbed/paths.js';
 import {
   ENV_TARGETS,
   ENV_TIMEOUT_MS,
@@ -16,9 +16,15 @@ export function bedKubeconfig(): string {
   return process.env.K8SSANDRA_TESTBED_KUBECONFIG ?? kubeconfigPath;
 }
 
+/**
+ * The bed's own kubectl cache (discovery is cached per host:port, and beds reuse ports): set by the
+ * global setup for every kubectl a test runs; given here too for helpers used outside vitest's setup.
+ */
+const kubectlEnv = { KUBECACHEDIR: process.env.KUBECACHEDIR ?? kubeCacheDir };
+
 /** Runs kubectl against one context of the bed; resolves with stdout, rejects with stderr in the message. */
 export async function kubectl(context: string, ...args: string[]): Promise<string> {
-  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, ...args], { reject: false });
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, ...args], { reject: false, env: kubectlEnv });
   if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} ${args.join(' ')}: ${r.stderr || r.stdout}`);
   return r.stdout;
 }
@@ -30,8 +36,35 @@ export async function kubectlJson<T = any>(context: string, ...args: string[]): 
 /** kubectl apply of objects given as data (no files). */
 export async function apply(context: string, ...objects: unknown[]): Promise<void> {
   const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects });
-  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, 'apply', '-f', '-'], { input, reject: false });
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, 'apply', '-f', '-'], { input, reject: false, env: kubectlEnv });
   if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} apply: ${r.stderr}`);
+}
+
+/** The kinds a cluster serves in one apiVersion (none when the group/version is not served, e.g. no CRD yet). */
+export async function servedKinds(context: string, apiVersion: string): Promise<Set<string>> {
+  const path = apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, 'get', '--raw', path], { reject: false, env: kubectlEnv });
+  if (r.exitCode !== 0) {
+    if (/NotFound|not found|404/.test(r.stderr)) return new Set();
+    throw new Error(`kubectl --context ${context} get --raw ${path}: ${r.stderr}`);
+  }
+  return new Set((JSON.parse(r.stdout) as { resources: { kind: string }[] }).resources.map((res) => res.kind));
+}
+
+/**
+ * Deletes objects given as data, whatever state the cluster is in: objects of kinds it does not serve
+ * (cert-manager's Certificate on a fresh bed) cannot exist there and are left out, since kubectl fails
+ * on them with "no matches for kind" (which --ignore-not-found does not cover); missing objects are fine.
+ */
+export async function deleteObjects(context: string, objects: { apiVersion: string; kind: string }[], ...flags: string[]): Promise<void> {
+  const versions = [...new Set(objects.map((o) => o.apiVersion))];
+  const served = new Map(await Promise.all(versions.map(async (v) => [v, await servedKinds(context, v)] as const)));
+  const items = objects.filter((o) => served.get(o.apiVersion)?.has(o.kind));
+  if (items.length === 0) return;
+  const input = JSON.stringify({ apiVersion: 'v1', kind: 'List', items });
+  const r = await execa('kubectl', ['--kubeconfig', bedKubeconfig(), '--context', context, 'delete', '-f', '-', '--ignore-not-found', ...flags],
+    { input, reject: false, env: kubectlEnv });
+  if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} delete: ${r.stderr}`);
 }
 
 /** A name unique to this run, for namespaces and other objects tests create. */

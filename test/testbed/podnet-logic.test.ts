@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { addCut, isCut, readCuts, removeCuts } from '../../testbed/cuts.js';
 import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../../testbed/probe-contract.js';
 import { parseTargets, reportMessage } from '../../testbed/probes.js';
-import { bedSlot, clusterIndex, contextName, contextOfPodIp, podCidr } from '../../testbed/topology.js';
+import { bedSlot, clusterIndex, clusterPorts, contextName, contextOfPodIp, MAX_CLUSTERS, MAX_SLOT, podCidr } from '../../testbed/topology.js';
 
 describe('probe targets', () => {
   it('parses ip:port lists and marks what is not one', () => {
@@ -75,5 +75,25 @@ describe('address plan', () => {
     expect(contextOfPodIp('10.0.0.7')).toBeUndefined();
     expect(clusterIndex(contextName(12))).toBe(12);
     expect(() => clusterIndex('prod')).toThrow();
+    expect(() => clusterIndex(`dp${MAX_CLUSTERS}`)).toThrow(); // it would have no ports of its own
+  });
+
+  it('gives every cluster of every slot its own ports, all in 20000-31999 (below the ephemeral range and kwokctl\'s own search)', () => {
+    expect(clusterPorts('cp', 0)).toEqual({
+      kubeApiserverPort: 20000, etcdPort: 20001, etcdPeerPort: 20002, kubeControllerManagerPort: 20003, kubeSchedulerPort: 20004, kwokControllerPort: 20005,
+    });
+    expect(clusterPorts('dp2', 1).kubeApiserverPort).toBe(20220);
+    const seen = new Map<number, string>();
+    for (let slot = 0; slot <= MAX_SLOT; slot++) {
+      for (let i = 0; i < MAX_CLUSTERS; i++) {
+        for (const [component, port] of Object.entries(clusterPorts(contextName(i), slot))) {
+          const owner = `slot ${slot} ${contextName(i)} ${component}`;
+          expect(seen.get(port), `${owner} and ${seen.get(port)} share port ${port}`).toBeUndefined();
+          seen.set(port, owner);
+          expect(port).toBeGreaterThanOrEqual(20000);
+          expect(port).toBeLessThan(32000);
+        }
+      }
+    }
   });
 });
