@@ -42,6 +42,9 @@ async function timed<T>(timings: Record<string, number>, label: string, fn: () =
   }
 }
 
+/** A component exited while its cluster started: no use waiting for it any longer. */
+class ComponentExited extends Error {}
+
 /** The machine's load, for messages about waits that ran out: a loaded machine is the usual cause. */
 function loadNote(): string {
   return `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`;
@@ -55,6 +58,7 @@ async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<
       const value = await check();
       if (value !== undefined) return value;
     } catch (e) {
+      if (e instanceof ComponentExited) throw e; // waiting longer cannot help
       last = (e as Error).message;
     }
     if (Date.now() > deadline) {
@@ -89,30 +93,66 @@ async function adminHealthy(context: string): Promise<boolean> {
   return withClient(adminClient(context), readyz).catch(() => false);
 }
 
+/** What keeps a cluster from running: components missing or exited, or an API server not ready; undefined when it runs. */
+async function clusterProblem(context: string): Promise<{ message: string; exited: boolean } | undefined> {
+  const pids = clusterPids(context);
+  if (pids.length !== COMPONENTS) return { message: `${pids.length} of ${COMPONENTS} components started`, exited: false };
+  const exited = pids.filter((p) => !p.alive);
+  if (exited.length) return { message: `${exited.map((p) => `${p.component} (pid ${p.pid})`).join(', ')} exited`, exited: true };
+  if (!(await adminHealthy(context))) return { message: 'its API server is not ready (/readyz)', exited: false };
+  return undefined;
+}
+
 /** Every component kwokctl started is still running, and the API server is ready. */
 async function clusterRunning(context: string): Promise<boolean> {
-  const pids = clusterPids(context);
-  return pids.length === COMPONENTS && pids.every((p) => p.alive) && (await adminHealthy(context));
+  return (await clusterProblem(context)) === undefined;
+}
+
+/** Waits until the cluster runs; fails at once when one of its components exited (kwokctl restarts none). */
+async function waitRunning(context: string): Promise<void> {
+  await waitFor(`${context} to run`, startTimeoutMs(), async () => {
+    const problem = await clusterProblem(context);
+    if (problem?.exited) throw new ComponentExited(`${context}: ${problem.message}; logs: ${join(clusterDir(context), 'logs')}`);
+    if (problem) throw new Error(problem.message);
+    return true;
+  }, join(clusterDir(context), 'logs'));
+}
+
+/**
+ * Starts a cluster's components (kwokctl start) until it runs. On a loaded machine a component may exit
+ * while the others start: kube-controller-manager and kube-scheduler exit when they cannot renew their
+ * leader lease in time. Such a cluster is started once more; twice in a row is an error.
+ */
+async function startUntilRunning(context: string, bin: string, log: Log): Promise<void> {
+  try {
+    await waitRunning(context);
+  } catch (e) {
+    if (!(e instanceof ComponentExited)) throw e;
+    log(`${e.message}: starting it again`);
+    await restartCluster(context, bin);
+    await waitRunning(context);
+  }
 }
 
 /** Starts (or leaves alone, or repairs) one cluster; says what it did. */
-async function ensureCluster(context: string, bin: string): Promise<string> {
+async function ensureCluster(context: string, bin: string, log: Log): Promise<string> {
   let action = 'created';
   if (existsSync(clusterDir(context))) {
     if (await clusterRunning(context)) return 'already healthy';
     action = 'restarted';
     try {
       await restartCluster(context, bin);
-      await waitFor(`${context} to run`, startTimeoutMs(), async () => ((await clusterRunning(context)) ? true : undefined), join(clusterDir(context), 'logs'));
+      await startUntilRunning(context, bin, log);
       return action;
-    } catch {
+    } catch (e) {
+      log(`${context}: ${(e as Error).message}; making it again`);
       action = 'recreated';
       await deleteCluster(context, bin).catch(() => {});
       rmSync(clusterDir(context), { recursive: true, force: true });
     }
   }
   await createCluster(context, bin);
-  await waitFor(`${context} to run`, startTimeoutMs(), async () => ((await clusterRunning(context)) ? true : undefined), join(clusterDir(context), 'logs'));
+  await startUntilRunning(context, bin, log);
   return action;
 }
 
@@ -236,7 +276,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
   const wanted = Array.from({ length: count }, (_, i) => contextName(i));
   // One at a time: kwokctl picks free ports per cluster, and parallel creations could pick the same.
   for (const context of wanted) {
-    actions[context] = await timed(timings, `cluster ${context}`, () => ensureCluster(context, bin));
+    actions[context] = await timed(timings, `cluster ${context}`, () => ensureCluster(context, bin, log));
     log(`${context}: ${actions[context]} (${timings[`cluster ${context}`]} ms)`);
   }
   await timed(timings, 'nodes', () => Promise.all(wanted.map(ensureNode)));

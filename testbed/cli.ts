@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { cut, down, heal, safetyCheck, status, up, type BedStatus } from './bed.js';
 
 const USAGE = `usage: npm run testbed -- <command>
-  up [--clusters N]   start N clusters (default 3) and the pod network agent; idempotent
+  up [--clusters N]   start N clusters (default 3, at most 20) and the pod network agent; idempotent
   down                stop everything the bed started and remove .testbed
   status [--json]     health of each cluster and of the agent; exit 1 when unhealthy
   cut A B             drop traffic between the pod networks of contexts A and B

@@ -83,17 +83,12 @@ describe('address plan', () => {
       kubeApiserverPort: 20000, etcdPort: 20001, etcdPeerPort: 20002, kubeControllerManagerPort: 20003, kubeSchedulerPort: 20004, kwokControllerPort: 20005,
     });
     expect(clusterPorts('dp2', 1).kubeApiserverPort).toBe(20220);
-    const seen = new Map<number, string>();
+    const ports: number[] = [];
     for (let slot = 0; slot <= MAX_SLOT; slot++) {
-      for (let i = 0; i < MAX_CLUSTERS; i++) {
-        for (const [component, port] of Object.entries(clusterPorts(contextName(i), slot))) {
-          const owner = `slot ${slot} ${contextName(i)} ${component}`;
-          expect(seen.get(port), `${owner} and ${seen.get(port)} share port ${port}`).toBeUndefined();
-          seen.set(port, owner);
-          expect(port).toBeGreaterThanOrEqual(20000);
-          expect(port).toBeLessThan(32000);
-        }
-      }
+      for (let i = 0; i < MAX_CLUSTERS; i++) ports.push(...Object.values(clusterPorts(contextName(i), slot)));
     }
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(Math.min(...ports)).toBe(20000);
+    expect(Math.max(...ports)).toBeLessThan(32000);
   });
 });
