@@ -50,7 +50,9 @@ export default class NotRunReporter implements Reporter {
     for (const [cause, count] of causes) {
       const where = cause.type === 'module' ? cause.relativeModuleId : `${cause.module.relativeModuleId} > ${cause.fullName}`;
       const error = cause.errors()[0];
-      const message = (error?.message ?? 'unknown error').split('\n')[0];
+      // First and last lines: an assertion with a message (expect(x, stderr)) ends with what was expected.
+      const lines = (error?.message ?? 'unknown error').split('\n').filter((l) => l.trim());
+      const message = lines.length > 1 ? `${lines[0]} … ${lines.at(-1)}` : (lines[0] ?? 'unknown error');
       const what = count === 0 ? 'the file failed before its tests could be collected' : `${count} test${count === 1 ? '' : 's'} did not run because a hook failed`;
       log(` NOT RUN  ${where}: ${what}: ${message}`);
     }
