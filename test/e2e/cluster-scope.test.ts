@@ -110,4 +110,15 @@ describe('install --cluster-scoped on the test bed (cp, dp1, dp2)', { timeout: 6
     expect(await kubectl('dp1', '-n', NS, 'get', 'serviceaccount', SA, '-o', 'name')).toBe(`serviceaccount/${SA}`);
     expect(await canI('dp1', 'create', 'cassandradatacenters.cassandra.datastax.com', '-n', 'default')).toBe('yes');
   });
+
+  it('uninstall --cluster-scoped removes the release and the control plane\'s access, and keeps the CRDs', async () => {
+    const r = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--cluster-scoped', '--yes', '-o', 'json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    for (const ctx of CONTEXTS) {
+      expect(await kubectl(ctx, '-n', NS, 'get', 'deployments,configmaps', '-l', 'app.kubernetes.io/managed-by=k8ssandra-cli', '-o', 'name')).toBe('');
+      expect(await kubectl(ctx, 'get', 'clusterrole,clusterrolebinding', 'k8ssandra-operator', '--ignore-not-found', '-o', 'name')).toBe('');
+      expect(await kubectl(ctx, 'get', 'crd', 'k8ssandraclusters.k8ssandra.io', '-o', 'name')).toBe('customresourcedefinition.apiextensions.k8s.io/k8ssandraclusters.k8ssandra.io');
+    }
+    for (const dp of ['dp1', 'dp2']) expect(await kubectl(dp, 'get', 'clusterrolebinding', SA, '--ignore-not-found', '-o', 'name')).toBe('');
+  });
 });

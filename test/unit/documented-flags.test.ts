@@ -2,28 +2,17 @@
 // flag (and each documented value of it, such as -o text|json|yaml) is passed to the CLI by at least one
 // test that runs against the bed (test/e2e, test/testbed). A flag only named in a comment or an assertion
 // does not count: see test/helpers/cli-invocations.ts.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Command, Option } from 'commander';
+import type { Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
 import type { Io } from '../../src/main.js';
 import { invocations, readSources, testFiles, type Invocation } from '../helpers/cli-invocations.js';
-import { documentedFlags, type DocumentedFlag } from '../helpers/readme-flags.js';
+import { documentedFlags } from '../helpers/readme-flags.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
-
-/**
- * Documented flags whose e2e test another change brings. `--cluster-scoped` is being fixed by the lead
- * engineer (issue 14, item 1), whose test/e2e/cluster-scope.test.ts will exercise it: until that file
- * exists these may be missing; once it exists, they must be used like any other flag.
- */
-const EXPECTED_FROM_LEAD: { command: string; flag: string; file: string }[] = [
-  { command: 'install', flag: '--cluster-scoped', file: 'test/e2e/cluster-scope.test.ts' },
-  { command: 'register', flag: '--cluster-scoped', file: 'test/e2e/cluster-scope.test.ts' },
-  { command: 'uninstall', flag: '--cluster-scoped', file: 'test/e2e/cluster-scope.test.ts' },
-];
 
 const program = buildProgram({ stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: {} } as unknown as Io, () => {});
 const commands = program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden);
@@ -79,11 +68,10 @@ describe('README flags', () => {
   });
 
   it('every documented flag and value is passed to the CLI by an e2e test', () => {
-    const waived = (d: DocumentedFlag) => EXPECTED_FROM_LEAD.some((w) => w.command === d.command && w.flag === d.flag && !existsSync(path.join(root, w.file)));
     const missing = new Map<string, string>();
     for (const d of documented) {
       const o = optionFor(d.command, d.flag);
-      if (!o || waived(d)) continue;
+      if (!o) continue;
       // A global flag in a command's section (status --request-timeout) must be used with that command.
       const name = `${d.command === '*' ? '' : `${d.command} `}${o.long}`;
       if (!used.some((inv) => uses(inv, d.command, o)) && !missing.has(name)) missing.set(name, d.where);
