@@ -149,13 +149,18 @@ async function inUseInput(o: UninstallOptions, plans: ClusterPlan[]): Promise<In
     const r = await listed(() => findK8ssandraClusters(cpPlan.cluster.client, ns, cpPlan.operator ? !!cpPlan.operator.clusterScoped : true));
     controlPlane = { context: cpPlan.cluster.ctx.name, uninstalled: cpPlan.uninstall, ...(r.value ? { clusters: r.value } : { problem: r.problem }) };
   }
-  const dataPlanes = await Promise.all(touched.map(async (p) => {
+  const dataPlanes: InUseInput['dataPlanes'] = [];
+  await Promise.all(touched.map(async (p) => {
     const context = p.cluster.ctx.name;
     const knownAs: string = registrationOf(context)?.clientConfig.spec?.contextName || context;
-    if (cpPlan) return { context, knownAs };
+    if (cpPlan) return void dataPlanes.push({ context, knownAs });
     const r = await listed(() => findLocalDatacenters(p.cluster.client));
-    return { context, knownAs, ...(r.value ? { datacenters: r.value } : { problem: r.problem }) };
+    // Without a control plane, a cluster whose operator is gone already (a second run, or the former
+    // control plane) and that runs no datacenter of a K8ssandraCluster is no data plane to ask about.
+    if (!p.operator && r.value && !r.value.some((d) => d.cluster)) return;
+    dataPlanes.push({ context, knownAs, ...(r.value ? { datacenters: r.value } : { problem: r.problem }) });
   }));
+  dataPlanes.sort((a, b) => touched.findIndex((p) => p.cluster.ctx.name === a.context) - touched.findIndex((p) => p.cluster.ctx.name === b.context));
   return { controlPlane, dataPlanes, force: o.force };
 }
 

@@ -1,8 +1,15 @@
 // k8ssandra status when a cluster runs the operator in data-plane mode but no ClientConfig in the control
 // plane registers it: degraded (exit 5) with STATUS-DATA-PLANE-UNREGISTERED, and its hint repairs it.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra, repoRoot } from '../helpers/cli.js';
+
+// The reports of these runs must stay valid against the shipped JSON Schema.
+const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schema/report.schema.json'), 'utf8')));
+const schemaErrors = (doc: unknown) => (validate(doc) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
 
 const NS = 'k8ssandra-operator';
 const status = () => k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'json']);
@@ -37,6 +44,7 @@ describe('k8ssandra status: a data plane that is not registered', () => {
     expect(r.exitCode, r.stdout).toBe(5);
     const report = r.json();
     expect(report.ok).toBe(false);
+    expect(schemaErrors(report)).toEqual([]);
     expect(failed(report)).toEqual([['STATUS-DATA-PLANE-UNREGISTERED', 'dp2']]);
     const f = report.checks.find((c: any) => c.id === 'STATUS-DATA-PLANE-UNREGISTERED' && c.status === 'fail');
     expect(f.message).toBe('dp2 runs the operator as a data plane, but no ClientConfig in cp registers it: the control plane cannot create or manage datacenters there');

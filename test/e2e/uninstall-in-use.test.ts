@@ -1,9 +1,16 @@
 // k8ssandra uninstall of a data plane that a K8ssandraCluster still uses: refused (exit 3, DATA-PLANE-IN-USE)
 // while the control plane stays, --dry-run included, unless --force; the control plane uninstalled warns
 // about the K8ssandraClusters it leaves without an operator (CONTROL-PLANE-IN-USE). Checked with kubectl.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, kubectl } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
+
+// The reports of these runs must stay valid against the shipped JSON Schema.
+const validate = new Ajv({ allErrors: true }).compile(JSON.parse(readFileSync(path.join(repoRoot, 'schema/report.schema.json'), 'utf8')));
+const schemaErrors = (doc: unknown) => (validate(doc) ? [] : validate.errors!.map((e) => `${e.instancePath} ${e.message}`));
 
 const NS = 'k8ssandra-operator';
 const KC = 'in-use-e2e';
@@ -46,6 +53,7 @@ describe('k8ssandra uninstall of clusters a K8ssandraCluster uses', () => {
     expect(r.exitCode, r.stderr).toBe(3);
     const report = r.json();
     expect(report).toMatchObject({ ok: false, exitCode: 3, error: { exit: 'checksFailed' } });
+    expect(schemaErrors(report)).toEqual([]);
     const [fail] = inUse(report);
     expect(fail).toMatchObject({ context: 'dp2', status: 'fail' });
     expect(fail.message).toContain(`${NS}/${KC} dc dc2`);
@@ -91,6 +99,7 @@ describe('k8ssandra uninstall of clusters a K8ssandraCluster uses', () => {
     expect(r.exitCode, r.stderr).toBe(0);
     const report = r.json();
     expect(inUse(report)).toEqual([]);
+    expect(schemaErrors(report)).toEqual([]);
     expect(inUse(report, 'CONTROL-PLANE-IN-USE')).toMatchObject([{ context: 'cp', status: 'warn', message: expect.stringContaining(`${NS}/${KC}`) }]);
   });
 
