@@ -102,8 +102,11 @@ describe('add-dc flags: a new data plane with every option', { timeout: 300_000 
     expect(report.datacenter).toMatchObject({ name: 'dc3', context: 'dp2', copiedFrom: 'dcb', size: 1, action: 'created', dataPlane: 'installed', ready: false });
     expect(report.summary).toMatch(/not waiting for it \(--no-wait\)/);
     expect(r.stderr).not.toMatch(/Wait for CassandraDatacenter/);
-    // --operator-version: the release came from the (seeded) cache of that version, not from --manifests.
-    expect(r.stderr).toMatch(/from k8ssandra-operator v1\.32\.5 \(cached in /);
+    // --operator-version without --manifests: the release of that version that cp's install record names (cp was
+    // installed from the upstream files), so an air-gapped data plane needs no --manifests; dp2 records it too.
+    expect(r.stderr).toMatch(/k8ssandra-operator v1\.32\.5 \(cass-operator v1\.30\.2\) from \S+k8ssandra-operator-v1\.32\.5 \(as recorded at install\)/);
+    expect((await kubectlJson('dp2', '-n', NS, 'get', 'configmap', 'k8ssandra-install')).data).toMatchObject({ role: 'data-plane', operatorVersion: 'v1.32.5',
+      operatorSource: operatorManifests });
     // --force took the ConfigMap's field over from the other manager, and said so.
     expect(r.stderr).toMatch(/--force: dp2: took over fields of ConfigMap\/k8ssandra-operator\/manager-config from gitops-tool/);
     const cm = await kubectlJson('dp2', '-n', NS, 'get', 'configmap', 'manager-config');
