@@ -5,9 +5,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, bedKubeconfig, createNamespace, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
+import { apply, bedKubeconfig, createNamespace, deleteObjects, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
 import { bedInstallFlags, certManagerManifests, k8ssandra, operatorManifests } from '../helpers/cli.js';
 import { seededReleaseCache } from '../helpers/release-cache.js';
 
@@ -32,7 +32,11 @@ function dp2Server(): string {
 async function bareDp2() {
   const notServed = (e: Error) => { if (!/no matches for kind|doesn't have a resource type/.test(e.message)) throw e; };
   await kubectl('dp2', 'delete', 'deployment', '-A', '-l', 'control-plane=k8ssandra-operator', '--ignore-not-found', '--wait=true');
-  await kubectl('dp2', 'delete', '-f', path.join(operatorManifests, 'data-plane.yaml'), '--ignore-not-found', '--wait=true', '--timeout=180s').catch(notServed);
+  // The release without its CRDs and namespace: dp2 needs no operator, and a CRD whose custom resources another file left
+  // there would never finish deleting.
+  const release = parseAllDocuments(readFileSync(path.join(operatorManifests, 'data-plane.yaml'), 'utf8')).map((d) => d.toJS())
+    .filter((o) => o && o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace');
+  await deleteObjects('dp2', release, '--wait=true', '--timeout=180s');
   await kubectl('dp2', 'delete', '-f', certManagerManifests, '--ignore-not-found', '--wait=true', '--timeout=120s');
   await kubectl('cp', '-n', NS, 'delete', 'clientconfig', 'dp2', '--ignore-not-found').catch(notServed);
   await kubectl('cp', '-n', NS, 'delete', 'secret', 'dp2-kubeconfig', '--ignore-not-found');
