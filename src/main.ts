@@ -1,7 +1,6 @@
 import { CliError, describe, ExitCode, isCliError } from './errors.js';
-import type { FlowResult } from './flows/result.js';
-import { newFlowResult } from './flows/result.js';
 import { REPORT_SCHEMA_VERSION, type Report } from './report/model.js';
+import { newReport, type ReportDraft } from './run/report.js';
 import type { OutputFormat } from './report/render.js';
 import type { Reporter } from './ui/reporter.js';
 import { createInterrupt, interruptedError, onProcessSignals, type Interrupt } from './util/interrupt.js';
@@ -46,13 +45,13 @@ function handleTopLevelError(e: unknown, io: Io): number {
  * the next safe point and the command exits with ExitCode.interrupted after reporting.
  */
 export async function execute(command: string, g: GlobalOptions, io: Io,
-  flow: (ui: Reporter, out: FlowResult, interrupt: Interrupt) => Promise<void>): Promise<number> {
+  flow: (ui: Reporter, report: ReportDraft, interrupt: Interrupt) => Promise<void>): Promise<number> {
   const started = Date.now();
   // Loaded here, not at the top: --help and --version should not pay for them.
   const [{ createReporter }, { renderReport }, { toCliError, ApiError, ConnectError }] = await Promise.all([
     import('./ui/reporter.js'), import('./report/render.js'), import('./kube/client.js')]);
   const ui = createReporter({ quiet: g.quiet, verbose: g.verbose, stream: io.stderr });
-  const out = newFlowResult(command);
+  const out = newReport(command);
   const interrupt = createInterrupt();
   const release = onProcessSignals(interrupt);
   let error: CliError | undefined;
@@ -71,15 +70,11 @@ export async function execute(command: string, g: GlobalOptions, io: Io,
     release();
   }
   const exitCode = error ? ExitCode[error.exit] : out.ok ? ExitCode.ok : ExitCode[out.failExit ?? 'notReady'];
+  const { failExit: _, ...draft } = out;
   const report: Report = {
-    schemaVersion: REPORT_SCHEMA_VERSION, command, ok: !error && out.ok, exitCode, dryRun: out.dryRun,
-    clusters: out.clusters, registrations: out.registrations, checks: out.checks,
-    ...(out.routability ? { routability: out.routability } : {}), summary: out.summary,
-    ...(out.datacenter ? { datacenter: out.datacenter } : {}),
+    schemaVersion: REPORT_SCHEMA_VERSION, ...draft, ok: !error && out.ok, exitCode,
     ...(error ? { error: { message: error.message, hint: error.hint, exit: error.exit } } : {}),
     elapsedMs: Date.now() - started,
-    ...(out.k8ssandraClusters ? { k8ssandraClusters: out.k8ssandraClusters } : {}),
-    ...(out.requests !== undefined ? { requests: out.requests } : {}),
   };
   if (g.output === 'text' && error && !out.clusters.length && !out.checks.length && !out.datacenter) {
     // Nothing to show but the error: one line and its hint, on stderr.

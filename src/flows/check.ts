@@ -1,10 +1,14 @@
-import { failed, type Check } from '../checks/catalog.js';
-import { resolveTopology } from '../steps/connect.js';
-import { evaluatePreflight, gatherAll } from '../steps/preflight.js';
+import { failed } from '../checks/catalog.js';
+import { gate } from '../checks/gate.js';
+import { evaluatePreflight } from '../checks/preflight.js';
+import { gatherAll, type ClusterFacts } from '../checks/preflight-facts.js';
+import type { ConnectedRun } from '../run/operator-run.js';
+import type { ReportDraft } from '../run/report.js';
+import { runSteps, type Step } from '../run/steps.js';
+import { resolveContexts } from '../steps/resolve-contexts.js';
 import { checkRoutability, type ProbeSettings } from '../steps/routability.js';
-import type { Reporter, StepHandle } from '../ui/reporter.js';
+import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { FlowResult } from './result.js';
 
 export interface CheckOptions {
   kubeconfig?: string;
@@ -21,43 +25,56 @@ export interface CheckOptions {
   requestTimeoutMs?: number;
 }
 
+interface CheckRun extends ConnectedRun { facts: ClusterFacts[] }
+
 /**
  * `check`: resolve, preflight, routability; everything `install` verifies before it changes anything,
- * and nothing else. The only objects it creates are the temporary probe pods (and their namespace when
- * it is missing), all deleted before it ends.
+ * and nothing else. Every family runs and is recorded; the verdict comes at the end. The only objects
+ * it creates are the temporary probe pods (and their namespace when it is missing), all deleted before
+ * it ends.
  */
-export async function runCheck(o: CheckOptions, ui: Reporter, out: FlowResult): Promise<void> {
+const checkSteps = (o: CheckOptions): Step<CheckRun>[] => [
+  resolveContexts(o),
+  preflightChecks(o),
+  routability(o),
+  summarize(o),
+];
+
+export async function runCheck(o: CheckOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
-  const { clusters, cp, roleOf } = await resolveTopology(ui, { kubeconfig: o.kubeconfig, contexts: o.contexts, controlPlane: o.controlPlane,
-    log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
-  const cpName = cp.ctx.name;
-
-  const facts = await ui.step('Preflight checks', async (s) => {
-    const f = await gatherAll(clusters, roleOf, o.namespace);
-    record(out, s, ui, evaluatePreflight(f, { controlPlane: cpName, namespace: o.namespace, operatorVersion: o.operatorVersion, installCertManager: !o.skipCertManager }));
-    return f;
-  });
-
-  // A cluster that cannot be reached has already failed; the others are still worth probing.
-  const reachable = clusters.filter((c) => facts.find((f) => f.context === c.ctx.name)?.reachable);
-  if (!o.skipRoutability) {
-    await ui.step('Routability between clusters', async (s) => {
-      const r = await checkRoutability(reachable, { ...o.probe, namespace: o.namespace, deadline, facts }, s.note, (what) => s.update(what));
-      out.routability = r.report;
-      record(out, s, ui, r.checks);
-    });
-  }
-
-  const bad = failed(out.checks);
-  out.ok = bad.length === 0;
-  out.failExit = bad.some((c) => c.id === 'K8S-REACHABLE') ? 'unreachable' : 'checksFailed';
-  const probed = out.routability ? `, pod IPs probed on TCP ${o.probe.ports.join(', ')}` : '';
-  out.summary = out.ok
-    ? `${clusters.length} cluster(s) ready for k8ssandra${probed}`
-    : `${bad.length} check(s) failed${probed}: fix them before installing`;
+  await runSteps<CheckRun>({ ui, report, deadline, signal: o.signal, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
+    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
+    { reportClusters: false });
 }
 
-function record(out: FlowResult, s: StepHandle, ui: Reporter, checks: Check[]): void {
-  out.checks.push(...checks);
-  for (const c of checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
-}
+const preflightChecks = (o: CheckOptions): Step<CheckRun> => ({
+  title: 'Preflight checks',
+  async run(ctx, s) {
+    ctx.facts = await gatherAll(ctx.targets.map((t) => t.cluster), (c) => (c === ctx.cp!.cluster.ctx.name ? 'control-plane' : 'data-plane'), o.namespace);
+    gate(evaluatePreflight(ctx.facts, { controlPlane: ctx.cp!.cluster.ctx.name, namespace: o.namespace, operatorVersion: o.operatorVersion,
+      installCertManager: !o.skipCertManager }), ctx, s, { record: true });
+  },
+});
+
+/** A cluster that cannot be reached has already failed; the others are still worth probing. */
+const routability = (o: CheckOptions): Step<CheckRun> => ({
+  title: 'Routability between clusters',
+  skip: () => o.skipRoutability,
+  async run(ctx, s) {
+    const reachable = ctx.targets.filter((t) => ctx.facts.find((f) => f.context === t.cluster.ctx.name)?.reachable).map((t) => t.cluster);
+    const r = await checkRoutability(reachable, { ...o.probe, namespace: o.namespace, deadline: ctx.deadline, facts: ctx.facts }, s.note, (what) => s.update(what));
+    ctx.report.routability = r.report;
+    gate(r.checks, ctx, s, { record: true });
+  },
+});
+
+const summarize = (o: CheckOptions): Step<CheckRun> => ({
+  title: 'summary', quiet: true,
+  async run(ctx) {
+    const bad = failed(ctx.report.checks);
+    ctx.report.ok = bad.length === 0;
+    ctx.report.failExit = bad.some((c) => c.id === 'K8S-REACHABLE') ? 'unreachable' : 'checksFailed';
+    const probed = ctx.report.routability ? `, pod IPs probed on TCP ${o.probe.ports.join(', ')}` : '';
+    ctx.report.summary = ctx.report.ok ? `${ctx.targets.length} cluster(s) ready for k8ssandra${probed}` : `${bad.length} check(s) failed${probed}: fix them before installing`;
+  },
+});

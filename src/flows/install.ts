@@ -1,14 +1,20 @@
-import { check, failed } from '../checks/catalog.js';
-import { CliError } from '../errors.js';
-import type { Role } from '../manifests/operator-release.js';
-import { resolveTopology } from '../steps/connect.js';
-import { readInstallRecords } from '../steps/install-record.js';
-import { clusterReport, describeChanges, installStep, loadCertManagerIfNeeded, loadReleaseStep, preflightStep, registerStep,
-  waitOperatorsStep } from '../steps/operator-setup.js';
-import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
+import { countChanges } from '../report/model.js';
+import type { ReportDraft } from '../run/report.js';
+import type { ClusterFlowOptions } from '../run/flow-options.js';
+import type { OperatorRun } from '../run/operator-run.js';
+import { runSteps, type Step } from '../run/steps.js';
+import type { Target } from '../run/target.js';
+import { installOperators } from '../steps/install-operator.js';
+import { loadCertManagerIfNeeded, loadRelease } from '../steps/load-release.js';
+import { preflight } from '../steps/preflight.js';
+import { routabilityBetweenAll } from '../steps/probe-routability.js';
+import { register } from '../steps/register.js';
+import { confirm, warnForce } from '../steps/confirm.js';
+import { resolveContexts } from '../steps/resolve-contexts.js';
+import type { ProbeSettings } from '../steps/routability.js';
+import { waitOperators } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
-import type { ClusterFlowOptions, FlowResult } from './result.js';
 
 export interface InstallOptions extends ClusterFlowOptions {
   operatorVersion?: string;
@@ -26,66 +32,55 @@ export interface InstallOptions extends ClusterFlowOptions {
   rotateTokens?: boolean;
 }
 
-/**
- * `install`: resolve, preflight, routability, install, register, reconcile; one visible step each.
- * Every cluster is worked on in parallel within a step; a step ends when all clusters are done.
- */
-export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResult): Promise<void> {
+/** `install`, as the user sees it run: one line per step; every cluster is worked on in parallel within a step. */
+const installSteps = (o: InstallOptions): Step<OperatorRun>[] => [
+  resolveContexts(o),
+  intoEveryCluster,
+  warnForce('fields that other field managers own will be taken over, and an operator of another version replaced'),
+  loadRelease,
+  preflight,
+  routabilityBetweenAll({ skip: o.skipRoutability, probe: o.probe }),
+  loadCertManagerIfNeeded,
+  confirm((ctx) => `Install k8ssandra-operator ${ctx.release!.version} into ${ctx.targets.map((t) => `${t.cluster.ctx.name} (${t.role})`).join(', ')}?`, 'install', o.confirm),
+  installOperators,
+  register,
+  waitOperators,
+  summarize,
+];
+
+export async function runInstall(o: InstallOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
-  const checks = out.checks;
-  out.dryRun = o.dryRun;
+  report.dryRun = o.dryRun;
+  const ctx: OperatorRun = {
+    ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
+    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped },
+    certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
+    registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens },
+    targets: [], dataPlanes: [], installInto: [], peers: [], records: new Map(), facts: [],
+  };
+  await runSteps(ctx, installSteps(o));
+}
 
-  const { clusters, cp, dataPlanes, roleOf } = await resolveTopology(ui, { kubeconfig: o.kubeconfig, contexts: o.contexts, controlPlane: o.controlPlane,
-    log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs });
-  const cpName = cp.ctx.name;
-  if (o.force) ui.warn('--force: fields that other field managers own will be taken over, and an operator of another version replaced');
+/** install puts the operator into every cluster it was given. */
+const intoEveryCluster: Step<OperatorRun> = { title: 'plan', quiet: true, async run(ctx) { ctx.installInto = ctx.targets; } };
 
-  // What earlier runs installed, and from where: a re-run needs no flag that only the first run needed.
-  const records = await readInstallRecords([cp, ...clusters.filter((c) => c !== cp)], o.namespace);
-  const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped }, ui, [...records.values()]);
-  const facts = await preflightStep(clusters, roleOf,
-    { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force }, ui, checks);
+const summarize: Step<OperatorRun> = {
+  title: 'summary', quiet: true,
+  async run(ctx) {
+    const version = ctx.release!.version;
+    const changed = ctx.targets.some((t) => { const c = countChanges(t.objects); return c.created + c.changed > 0; });
+    ctx.report.summary = ctx.dryRun
+      ? `dry run: ${describeChanges(ctx.targets)}; nothing was changed`
+      : changed ? `installed k8ssandra-operator ${version}: ${describeChanges(ctx.targets)}`
+        : `k8ssandra-operator ${version} is already installed as planned: nothing changed`;
+    ctx.report.ok = ctx.dryRun || !ctx.wait || ctx.targets.every((t) => t.ready);
+  },
+};
 
-  await ui.step('Routability between clusters', async (s) => {
-    if (o.skipRoutability) {
-      checks.push(check('ROUTABILITY', 'warn', 'pod-IP routability was not checked (--skip-routability)', { hint: 'run k8ssandra check before the first datacenter spans clusters' }));
-      s.note(`${ui.style.mark.warn} skipped (--skip-routability): Cassandra needs pod IPs routable between clusters`);
-      return;
-    }
-    if (o.dryRun) {
-      checks.push(check('ROUTABILITY', 'warn', 'pod-IP routability is not probed in a dry run (it would create probe pods)', { hint: 'run k8ssandra check: it probes with temporary pods and changes nothing else' }));
-      s.note(`${ui.style.mark.warn} not probed in a dry run; k8ssandra check probes`);
-      return;
-    }
-    // A namespace the probe had to create is kept when the install goes on: it is the operator's.
-    const r = await checkRoutability(clusters, { ...(o.probe ?? DEFAULT_PROBE), namespace: o.namespace, deadline, facts, keepCreatedNamespace: true },
-      s.note, (what) => s.update(what));
-    out.routability = r.report;
-    checks.push(...r.checks);
-    for (const c of r.checks.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);
-    const bad = failed(r.checks);
-    if (bad.length) {
-      throw new CliError('checksFailed', `${bad.length} pair(s) of clusters cannot reach each other's pod IPs (${bad[0]!.message}); nothing was installed`,
-        { hint: `${bad[0]!.hint}; to install anyway, pass --skip-routability` });
-    }
-  });
-
-  const certManager = await loadCertManagerIfNeeded(o, facts, ui, records);
-  const plan = clusters.map((c) => `${c.ctx.name} (${roleOf(c.ctx.name)})`).join(', ');
-  if (!o.dryRun && !(await o.confirm(`Install k8ssandra-operator ${release.version} into ${plan}?`))) {
-    throw new CliError('interrupted', 'install cancelled', { hint: 'pass --yes to install without asking' });
-  }
-
-  const installed = await installStep(clusters, roleOf, facts, release, certManager, { ...o, deadline, records }, ui);
-  if (dataPlanes.length) await registerStep(cp, dataPlanes, { ...o, rotate: o.rotateTokens }, ui, out, installed.applied);
-  const ready = o.wait && !o.dryRun ? await waitOperatorsStep(clusters, o.namespace, release, deadline, ui, checks) : new Map<string, boolean>();
-
-  const clusterReports = clusters.map((c) => clusterReport(c, roleOf(c.ctx.name), facts, release, certManager, installed, ready, o.namespace));
-  out.clusters.push(...clusterReports);
-  const changed = clusterReports.some((c) => c.changes.created + c.changes.changed > 0);
-  out.summary = o.dryRun
-    ? `dry run: ${describeChanges(clusterReports)}; nothing was changed`
-    : changed ? `installed k8ssandra-operator ${release.version}: ${describeChanges(clusterReports)}`
-      : `k8ssandra-operator ${release.version} is already installed as planned: nothing changed`;
-  out.ok = o.dryRun || !o.wait || clusterReports.every((c) => c.ready);
+export function describeChanges(targets: Target[]): string {
+  return targets.map((t) => {
+    const c = countChanges(t.objects);
+    return `${t.cluster.ctx.name} ${c.created} created, ${c.changed} changed, ${c.unchanged} unchanged`;
+  }).join('; ');
 }

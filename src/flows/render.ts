@@ -4,10 +4,10 @@ import { stringify } from 'yaml';
 import { loadCertManager } from '../manifests/cert-manager.js';
 import { loadOperatorRelease, renderForCluster, type Role } from '../manifests/operator-release.js';
 import type { KubeObject } from '../kube/resources.js';
-import { dataPlaneAccessObjects, registrationObjects } from '../plan/registration.js';
+import { dataPlaneAccessObjects, registrationObjects } from '../registration/objects.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { InstallOptions } from './install.js';
-import type { FlowResult } from './result.js';
+import type { ReportDraft } from '../run/report.js';
 
 /** The install flags that decide what is applied where, and the folder to write into. */
 export type RenderOptions = Pick<InstallOptions, 'contexts' | 'controlPlane' | 'namespace' | 'operatorVersion' | 'manifests'
@@ -20,7 +20,7 @@ const toYaml = (objs: KubeObject[]) => objs.map((o) => stringify(o, { version: '
  * cluster. The Secrets holding tokens are not rendered: a token is minted per cluster and must not
  * sit in Git; the ClientConfigs name the Secret each data plane needs (see README "Render for GitOps").
  */
-export async function runRender(o: RenderOptions, ui: Reporter, out: FlowResult): Promise<void> {
+export async function runRender(o: RenderOptions, ui: Reporter, out: ReportDraft): Promise<void> {
   const cp = o.controlPlane ?? o.contexts[0]!;
   const roleOf = (c: string): Role => (c === cp ? 'control-plane' : 'data-plane');
   const release = await ui.step('Load the operator release', async () => loadOperatorRelease(o));

@@ -1,10 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
-import { connect, connectAll, type Cluster } from '../steps/connect.js';
+import { connect, connectAll, type Cluster } from '../kube/connect.js';
 import { evaluateStatus, type StatusVerdict } from '../status/evaluate.js';
 import { gatherStatus } from '../status/gather.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { FlowResult } from './result.js';
+import type { ReportDraft } from '../run/report.js';
 
 export interface StatusOptions {
   kubeconfig?: string;
@@ -23,7 +23,7 @@ export interface StatusOptions {
  * request and no retries, so one dead cluster costs one timeout), judge, report. With --watch, repeat
  * until everything is healthy; each round goes to stderr, the last one is the report.
  */
-export async function runStatus(o: StatusOptions, ui: Reporter, out: FlowResult): Promise<void> {
+export async function runStatus(o: StatusOptions, ui: Reporter, out: ReportDraft): Promise<void> {
   const explicit = o.contexts.length > 0;
   const { clusters, skipped } = await ui.step('Resolve contexts', async (s) => {
     const opts = { kubeconfig: o.kubeconfig, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose };
@@ -37,7 +37,7 @@ export async function runStatus(o: StatusOptions, ui: Reporter, out: FlowResult)
 }
 
 async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: { context: string; reason: string }[]; explicit: boolean },
-  ui: Reporter, out: FlowResult, signal: AbortSignal): Promise<void> {
+  ui: Reporter, out: ReportDraft, signal: AbortSignal): Promise<void> {
   const { clusters, skipped, explicit } = found;
   for (let round = 1; ; round++) {
     const verdict = await ui.step(round === 1 ? 'Ask every cluster' : `Ask every cluster again (round ${round})`, async (s) => {
@@ -52,7 +52,7 @@ async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: {
   }
 }
 
-function record(v: StatusVerdict, out: FlowResult): void {
+function record(v: StatusVerdict, out: ReportDraft): void {
   out.clusters.splice(0, out.clusters.length, ...v.clusters);
   out.registrations.splice(0, out.registrations.length, ...v.registrations);
   out.checks.splice(0, out.checks.length, ...v.checks);

@@ -1,3 +1,4 @@
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
 import { isDeepStrictEqual } from 'node:util';
 import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../kube/resources.js';
@@ -8,8 +9,6 @@ import { closest } from '../util/closest.js';
  * is, whether the cluster may take it, and the JSON patch that adds it. No I/O here.
  */
 
-export const K8SSANDRA_CLUSTER = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster' } as const;
-export const CASSANDRA_DATACENTER = { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'CassandraDatacenter' } as const;
 /** Upstream's annotation (apis/k8ssandra/v1alpha1/constants.go): user-keyspace replication for DCs being added. */
 export const DC_REPLICATION_ANNOTATION = 'k8ssandra.io/dc-replication';
 /** Upstream's condition, set once when every datacenter of a new cluster first became ready. */

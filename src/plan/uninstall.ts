@@ -1,5 +1,5 @@
 import { FIELD_MANAGER, managedByUs, type KubeObject } from '../kube/resources.js';
-import { CONTEXT_ANNOTATION } from './registration.js';
+import { CONTEXT_ANNOTATION } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from './install-record.js';
 
 /** What uninstall does with one object that exists: delete it (in a phase), or keep it and say why. */

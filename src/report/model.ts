@@ -35,6 +35,13 @@ export interface ClusterReport {
   requests?: number;
   /** What k8ssandra recorded at install there (the ConfigMap k8ssandra-install): versions and sources, never a credential. */
   installRecord?: InstallRecord;
+  /**
+   * Set only when the command stopped before the end: `failed` (a step failed here: see `problem`) or
+   * `stopped` (another cluster failed; this one got through the steps that ran, see `objects`).
+   */
+  outcome?: 'failed' | 'stopped';
+  /** The step that failed here and why (one line, never a credential). */
+  problem?: string;
 }
 
 export interface RegistrationReport {

@@ -1,6 +1,6 @@
 // The verdicts of `status`: pure functions from facts to named checks and report sections.
 import { check, type Check } from '../checks/catalog.js';
-import { RENEW_WHEN_LEFT } from '../plan/registration.js';
+import { RENEW_WHEN_LEFT } from '../registration/objects.js';
 import { noChanges, type ClusterReport, type DatacenterStatus, type K8ssandraClusterReport, type RegistrationReport } from '../report/model.js';
 import type { ClientConfigFacts, ContextFacts, StatusFacts } from './facts.js';
 

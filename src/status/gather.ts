@@ -1,3 +1,4 @@
+import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
 // The I/O of `status`: every cluster is asked in parallel, with list calls only (a bounded number of
 // requests per cluster however many objects exist), and a cluster that stops answering costs one
 // request timeout, never more than that, and never blocks the others.
@@ -5,16 +6,13 @@ import pLimit from 'p-limit';
 import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
 import { listObjects, type KubeObject } from '../kube/resources.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';
-import { tokenClaims } from '../plan/registration.js';
-import { deploymentAvailable, deploymentReplicas } from '../steps/apply.js';
-import type { Cluster } from '../steps/connect.js';
-import { credentialFailure, operatorAccessAllowed, storedContext } from '../steps/credentials.js';
-import { findOperators, imageTag } from '../steps/preflight.js';
+import { tokenClaims } from '../registration/objects.js';
+import { deploymentAvailable, deploymentReplicas } from '../kube/apply.js';
+import type { Cluster } from '../kube/connect.js';
+import { credentialFailure, operatorAccessAllowed, storedContext } from '../registration/credentials.js';
+import { findOperators, imageTag } from '../kube/operators.js';
 import type { ClientConfigFacts, ContextFacts, ControlPlaneFacts, DatacenterFacts, DeploymentFacts, K8ssandraClusterFacts } from './facts.js';
 
-export const CASSDC = { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'CassandraDatacenter' } as const;
-export const K8SSANDRA_CLUSTER = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster' } as const;
-export const CLIENT_CONFIG = { apiVersion: 'config.k8ssandra.io/v1beta1', kind: 'ClientConfig' } as const;
 /** The label cass-operator puts on the StatefulSets (and pods) of a datacenter. */
 const DATACENTER_LABEL = 'cassandra.datastax.com/datacenter';
 const CASS_OPERATOR_SELECTOR = 'app.kubernetes.io/name=cass-operator';
@@ -100,13 +98,13 @@ async function cassOperators(client: KubeClient): Promise<DeploymentFacts[]> {
 /** CassandraDatacenters of every namespace, with the ready replicas of the StatefulSets each one owns. */
 async function datacenters(client: KubeClient): Promise<DatacenterFacts[]> {
   const [dcs, sets] = await Promise.all([
-    listObjects(client, CASSDC),
+    listObjects(client, CASSANDRA_DATACENTER),
     listObjects(client, { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { labelSelector: DATACENTER_LABEL }).catch(() => [] as KubeObject[]),
   ]);
   const readyByOwner = new Map<string, number>();
   for (const s of sets) {
     for (const o of (s.metadata.ownerReferences ?? []) as { uid: string; kind: string }[]) {
-      if (o.kind === CASSDC.kind) readyByOwner.set(o.uid, (readyByOwner.get(o.uid) ?? 0) + (s.status?.readyReplicas ?? 0));
+      if (o.kind === CASSANDRA_DATACENTER.kind) readyByOwner.set(o.uid, (readyByOwner.get(o.uid) ?? 0) + (s.status?.readyReplicas ?? 0));
     }
   }
   return dcs.map((d) => ({

@@ -1,8 +1,8 @@
 import { check, type Check } from '../checks/catalog.js';
 import { DEFAULT_PROBE } from '../defaults.js';
 import type { RoutabilityReport } from '../report/model.js';
-import type { Cluster } from './connect.js';
-import type { ClusterFacts } from './preflight.js';
+import type { Cluster } from '../kube/connect.js';
+import type { ClusterFacts } from '../checks/preflight-facts.js';
 import { checkRoutability } from './routability.js';
 
 /** Which pairs need pod-IP routability before a datacenter goes to `target`: target with every peer. */

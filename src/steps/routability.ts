@@ -15,8 +15,9 @@ import { ipInCidr } from '../util/cidr.js';
 import { waitUntil } from '../util/wait.js';
 import { DEFAULT_PROBE, DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_PORTS, DEFAULT_PROBE_TIMEOUT_MS, type ProbeSettings } from '../defaults.js';
 export { DEFAULT_PROBE, DEFAULT_PROBE_IMAGE, DEFAULT_PROBE_PORTS, DEFAULT_PROBE_TIMEOUT_MS, type ProbeSettings };
-import type { Cluster } from './connect.js';
-import { overlappingPodCidrs, type CidrOverlap, type ClusterFacts } from './preflight.js';
+import type { Cluster } from '../kube/connect.js';
+import { overlappingPodCidrs, type CidrOverlap } from '../checks/preflight.js';
+import type { ClusterFacts } from '../checks/preflight-facts.js';
 
 /** Internode, internode TLS, CQL, management API. */
 

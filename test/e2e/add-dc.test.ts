@@ -2,7 +2,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runAddDc, type AddDcOptions } from '../../src/flows/add-dc.js';
-import { newFlowResult } from '../../src/flows/result.js';
+import { newReport } from '../../src/run/report.js';
 import { createReporter } from '../../src/ui/reporter.js';
 import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName, waitFor } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
@@ -186,7 +186,7 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
   it('a concurrent edit of the spec between read and patch is kept, and the datacenter still added', async () => {
     await markClusterReady(['dc1', 'dc2']);
     const attempts: number[] = [];
-    const out = newFlowResult('add-dc');
+    const out = newReport('add-dc');
     const o: AddDcOptions = {
       kubeconfig: bedKubeconfig(), cluster: KC, dc: 'dc3', context: 'dp1', controlPlane: 'cp', size: '1', skipCertManager: true, skipRoutability: true,
       apiServers: {}, tokenTtlSeconds: 3600, force: false, dryRun: false, wait: false, timeoutMs: 120_000, confirm: async () => true,

@@ -3,7 +3,7 @@ import { CliError } from '../../src/errors.js';
 import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { planDatacenter } from '../../src/plan/datacenter.js';
-import { addDatacenter } from '../../src/steps/datacenter.js';
+import { addDatacenter } from '../../src/kube/k8ssandra-cluster.js';
 
 /** Applies the JSON patch operations add-dc sends (add and replace, '-' appends), as the API server would. */
 function applyPatch(obj: any, ops: { op: string; path: string; value: unknown }[]): any {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { APPLIED_HASH, contentHash, FIELD_MANAGER, upToDate } from '../../src/kube/resources.js';
-import { rulesGrant } from '../../src/steps/preflight.js';
+import { rulesGrant } from '../../src/kube/access.js';
 
 describe('skipping objects that are already as we applied them', () => {
   const obj = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'x', namespace: 'ns' }, data: { a: '1' } };

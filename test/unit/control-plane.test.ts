@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseControlPlane } from '../../src/steps/control-plane.js';
+import { chooseControlPlane } from '../../src/kube/find-control-plane.js';
 
 const cp = (namespace = 'k8ssandra-operator') => ({ namespace, mode: 'control-plane' as const, version: 'v1.32.5' });
 const dp = { namespace: 'k8ssandra-operator', mode: 'data-plane' as const, version: 'v1.32.5' };

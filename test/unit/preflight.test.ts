@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { evaluatePreflight, type ClusterFacts } from '../../src/steps/preflight.js';
+import { evaluatePreflight } from '../../src/checks/preflight.js';
+import { type ClusterFacts } from '../../src/checks/preflight-facts.js';
 import { cidrsOverlap } from '../../src/util/cidr.js';
 
 const facts = (context: string, over: Partial<ClusterFacts> = {}): ClusterFacts => ({

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clientConfigName, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/plan/registration.js';
+import { clientConfigName, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/registration/objects.js';
 import { parseDuration } from '../../src/util/duration.js';
-import { accessVerdict, intendedAccess } from '../../src/steps/credentials.js';
-import { writeBatch } from '../../src/steps/register.js';
+import { accessVerdict, intendedAccess } from '../../src/registration/credentials.js';
+import { writeBatch } from '../../src/registration/register.js';
 import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
-import type { Cluster } from '../../src/steps/connect.js';
+import type { Cluster } from '../../src/kube/connect.js';
 
 describe('registration objects', () => {
   it('sanitises EKS and GKE context names into valid, distinct Kubernetes names', () => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RoutabilityPair, RoutabilityReport } from '../../src/report/model.js';
 import { renderReport } from '../../src/report/render.js';
-import { evaluatePreflight, installPermissions, overlappingPodCidrs, type ClusterFacts } from '../../src/steps/preflight.js';
+import { evaluatePreflight, overlappingPodCidrs } from '../../src/checks/preflight.js';
+import { installPermissions, type ClusterFacts } from '../../src/checks/preflight-facts.js';
 import {
   connectorOutcome, connectorPod, diagnosePair, listenerIp, listenerPod, MAX_TARGETS_PER_CONNECTOR, mergeRetry, pairsFromReports, planConnectors,
   planRetry, podProblem, routabilityChecks, routabilityMatrices, type PodNetwork,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderKubeconfig, tokenClaims } from '../../src/plan/registration.js';
+import { renderKubeconfig, tokenClaims } from '../../src/registration/objects.js';
 import { renderReport } from '../../src/report/render.js';
-import { storedContext } from '../../src/steps/credentials.js';
-import { imageTag } from '../../src/steps/preflight.js';
+import { storedContext } from '../../src/registration/credentials.js';
+import { imageTag } from '../../src/kube/operators.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import type { ClientConfigFacts, ContextFacts, DatacenterFacts, K8ssandraClusterFacts, StatusFacts } from '../../src/status/facts.js';
 import { evaluateStatus, userContextOf } from '../../src/status/evaluate.js';

@@ -1,7 +1,7 @@
 import { ApiError, ConnectError, createClient, type ClientOptions, type KubeClient } from '../kube/client.js';
 import { usageError } from '../errors.js';
 import { parseKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
-import { selfAccessReview, type Permission } from './preflight.js';
+import { selfAccessReview, type Permission } from '../kube/access.js';
 
 /** What the control-plane operator needs in a data plane: managing CassandraDatacenters in the operator namespace. */
 export const OPERATOR_ACCESS: Permission = { verb: 'create', group: 'cassandra.datastax.com', resource: 'cassandradatacenters', namespaced: true };

@@ -1,9 +1,10 @@
+import { CLIENT_CONFIG } from './kinds.js';
 import pLimit from 'p-limit';
-import { ApiError, type KubeClient } from '../kube/client.js';
-import { deleteObject, getObject, listObjects, refOf, type KubeObject } from '../kube/resources.js';
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../plan/datacenter.js';
+import { ApiError, type KubeClient } from './client.js';
+import { deleteObject, getObject, listObjects, refOf, type KubeObject } from './resources.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from './kinds.js';
 import type { ClusterUse, LocalDatacenter } from '../plan/in-use.js';
-import { CONTEXT_ANNOTATION, dataPlaneAccessObjects } from '../plan/registration.js';
+import { CONTEXT_ANNOTATION, dataPlaneAccessObjects } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from '../plan/install-record.js';
 import type { Removal } from '../plan/uninstall.js';
 import { waitUntil } from '../util/wait.js';
@@ -16,7 +17,7 @@ export interface FoundRegistration { context: string; clientConfig: KubeObject; 
 
 /** The ClientConfigs of ours in the namespace (all of them, or those of `contexts`) and their Secrets. */
 export async function findRegistrations(client: KubeClient, namespace: string, contexts?: Set<string>): Promise<FoundRegistration[]> {
-  const ccs = await listObjects(client, { apiVersion: 'config.k8ssandra.io/v1beta1', kind: 'ClientConfig', namespace }, { labelSelector: OUR_LABEL })
+  const ccs = await listObjects(client, { ...CLIENT_CONFIG, namespace }, { labelSelector: OUR_LABEL })
     .catch((e) => { if (e instanceof ApiError && e.status === 404) return []; throw e; }); // no ClientConfig CRD: nothing registered
   const found = ccs.map((cc) => ({ context: cc.metadata.annotations?.[CONTEXT_ANNOTATION] ?? cc.spec?.contextName ?? cc.metadata.name, clientConfig: cc }))
     .filter((r) => !contexts || contexts.has(r.context));

@@ -1,4 +1,4 @@
-import { getObject } from '../kube/resources.js';
+import { getObject } from './resources.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord, type InstallRecord } from '../plan/install-record.js';
 import type { Cluster } from './connect.js';
 

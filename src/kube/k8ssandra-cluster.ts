@@ -1,7 +1,8 @@
 import { CliError } from '../errors.js';
-import { ApiError, type KubeClient } from '../kube/client.js';
-import { FIELD_MANAGER, getObject, listObjects, objectPath, type KubeObject } from '../kube/resources.js';
-import { CASSANDRA_DATACENTER, datacenterPatch, datacenterProgress, K8SSANDRA_CLUSTER, type DatacenterPlan } from '../plan/datacenter.js';
+import { ApiError, type KubeClient } from './client.js';
+import { FIELD_MANAGER, getObject, listObjects, objectPath, type KubeObject } from './resources.js';
+import { datacenterPatch, datacenterProgress, type DatacenterPlan } from '../plan/datacenter.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from './kinds.js';
 import { closest } from '../util/closest.js';
 import { waitUntil } from '../util/wait.js';
 

@@ -1,7 +1,7 @@
 import { CliError, describe } from '../errors.js';
-import { createClient } from '../kube/client.js';
-import { kubeconfigFiles, loadKubeconfig, resolveContexts } from '../kube/kubeconfig.js';
-import { findOperators, type ExistingOperator } from './preflight.js';
+import { createClient } from './client.js';
+import { kubeconfigFiles, loadKubeconfig, resolveContexts } from './kubeconfig.js';
+import { findOperators, type ExistingOperator } from './operators.js';
 
 /** What one context answered when asked whether it runs the control plane. */
 export interface ControlPlaneProbe { context: string; operators?: ExistingOperator[]; error?: string }
@@ -14,6 +14,10 @@ export interface FindControlPlaneOptions {
   /** Budget per context while searching: unreachable or slow contexts are passed over, not waited for. */
   probeTimeoutMs?: number;
   log?: (line: string) => void;
+  /** Ctrl-C, the command's deadline and request timeout: reach the search too. */
+  signal?: AbortSignal;
+  deadline?: number;
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -25,7 +29,7 @@ export async function findControlPlane(o: FindControlPlaneOptions): Promise<Foun
   const cfg = loadKubeconfig(kubeconfigFiles(o.kubeconfig));
   if (o.explicit) {
     const [ctx] = resolveContexts(cfg, [o.explicit]);
-    const client = await createClient(ctx!, { log: o.log });
+    const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs });
     return chooseControlPlane([{ context: ctx!.name, operators: await findOperators(client) }], true);
   }
   const budget = o.probeTimeoutMs ?? 8000;
@@ -34,7 +38,7 @@ export async function findControlPlane(o: FindControlPlaneOptions): Promise<Foun
     try {
       // Making a client does no I/O (the clock starts after it); credentials plugins run with the first request.
       const [ctx] = resolveContexts(cfg, [context]);
-      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log });
+      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log, signal: o.signal, deadline: o.deadline });
       const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${budget} ms`)), budget); });
       return await Promise.race([findOperators(client).then((operators) => ({ context, operators })), timeout]);
     } catch (e) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
 import type { KubeObject } from '../kube/resources.js';
-import { loadTemplate } from './templates.js';
+import { loadTemplate } from '../plan/templates.js';
 
 export const CONTROL_PLANE_SA = 'k8ssandra-control-plane';
 export const CONTEXT_ANNOTATION = 'k8ssandra.io/context';

@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
-import { ApiError, type KubeClient } from '../kube/client.js';
-import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from '../kube/resources.js';
+import { ApiError, type KubeClient } from './client.js';
+import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from './resources.js';
 import { waitUntil } from '../util/wait.js';
 
 export interface AppliedObject { ref: string; action: ApplyAction; tookOverFrom?: string[] }
@@ -31,7 +31,7 @@ export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { d
 }
 
 /** One warning line per object whose fields --force took over from another field manager. */
-export function takeoverWarnings(context: string, objs: AppliedObject[]): string[] {
+export function takeoverWarnings(context: string, objs: { ref: string; tookOverFrom?: string[] }[]): string[] {
   return objs.filter((o) => o.tookOverFrom?.length)
     .map((o) => `--force: ${context}: took over fields of ${o.ref} from ${o.tookOverFrom!.join(', ')}`);
 }

@@ -1,0 +1,56 @@
+import type { CertManagerRelease } from '../manifests/cert-manager.js';
+import type { OperatorRelease, ReleaseSourceOptions } from '../manifests/operator-release.js';
+import type { ClusterFacts } from '../checks/preflight-facts.js';
+import type { Check } from '../checks/catalog.js';
+import type { Cluster, ConnectOptions } from '../kube/connect.js';
+import type { InstallRecord } from '../plan/install-record.js';
+import type { RegisterOptions } from '../registration/register.js';
+import type { Interrupt } from '../util/interrupt.js';
+import type { RunContext } from './context.js';
+import type { Target } from './target.js';
+
+/** What the steps that connect to clusters share: how to connect, and the control plane once known. */
+export interface ConnectedRun extends RunContext {
+  readonly connection: Omit<ConnectOptions, 'contexts'>;
+  readonly force: boolean;
+  readonly interrupt?: Interrupt;
+  cp?: Target;
+  /** Every target but the control plane. */
+  dataPlanes: Target[];
+}
+
+/** What registration needs besides the clusters (the same for install, add-dc and register). */
+export type RegistrationSettings = Pick<RegisterOptions, 'clusterScoped' | 'tokenTtlSeconds' | 'apiServers' | 'rotate'>;
+
+/** The register step's part of a run: the control plane, the data planes to register, and how. */
+export interface RegisterRun extends ConnectedRun {
+  registration: RegistrationSettings;
+}
+
+export interface CertManagerSource { certManagerManifests?: string; skipCertManager: boolean }
+
+/**
+ * A run that puts the operator into clusters (install, add-dc): which release from where, what
+ * preflight found, and which clusters get the operator and which are waited for.
+ */
+export interface OperatorRun extends RegisterRun {
+  releaseSource: ReleaseSourceOptions;
+  readonly certManagerSource: CertManagerSource;
+  readonly wait: boolean;
+  records: Map<string, InstallRecord>;
+  release?: OperatorRelease;
+  certManager?: CertManagerRelease;
+  facts: ClusterFacts[];
+  /** The clusters the operator is installed into (install: all; add-dc: the new data plane). */
+  installInto: Target[];
+  /** Clusters that preflight and routability also look at, though nothing is done to them (add-dc: the other datacenters' clusters). */
+  peers: Cluster[];
+  /** Which preflight verdicts apply (add-dc keeps those of the clusters it touches, and the cross-cluster ones). */
+  keepCheck?: (c: Check) => boolean;
+}
+
+/** A value an earlier step sets; its absence is a bug in the order of steps. */
+export function must<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`internal: ${what} is not known yet at this step`);
+  return value;
+}
