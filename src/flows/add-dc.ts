@@ -29,6 +29,7 @@ import { deadlineFrom } from '../util/wait.js';
 
 export interface AddDcOptions {
   kubeconfig?: string;
+  env: NodeJS.ProcessEnv;
   cluster: string;
   dc: string;
   context: string;
@@ -117,7 +118,7 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, report: ReportDraf
     copyFrom: o.copyFrom };
   const ctx: AddDcRun = {
     ui, report, deadline, signal: o.interrupt?.signal, namespace: '', dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt, request,
-    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
     // Without --manifests or --operator-version, the data plane gets the control plane's version (set when it is found).
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
@@ -131,7 +132,7 @@ const findTheControlPlane = (o: AddDcOptions): Step<AddDcRun> => ({
   title: 'Find the control plane',
   async run(ctx, s) {
     const [newDc] = await connect({ ...ctx.connection, contexts: [o.context] });
-    const found = await findControlPlane({ kubeconfig: o.kubeconfig, explicit: o.controlPlane, log: ctx.ui.verbose, signal: ctx.signal, deadline: ctx.deadline,
+    const found = await findControlPlane({ kubeconfig: o.kubeconfig, env: o.env, explicit: o.controlPlane, log: ctx.ui.verbose, signal: ctx.signal, deadline: ctx.deadline,
       requestTimeoutMs: o.requestTimeoutMs });
     s.note(`${found.context}: k8ssandra-operator ${found.operator.version ?? ''} control plane in namespace ${found.operator.namespace}`
       + (o.controlPlane ? '' : ` (found among ${found.probed} contexts)`));

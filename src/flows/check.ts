@@ -12,6 +12,7 @@ import { deadlineFrom } from '../util/wait.js';
 
 export interface CheckOptions {
   kubeconfig?: string;
+  env: NodeJS.ProcessEnv;
   contexts: string[];
   controlPlane?: string;
   namespace: string;
@@ -43,7 +44,7 @@ const checkSteps = (o: CheckOptions): Step<CheckRun>[] => [
 export async function runCheck(o: CheckOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
   await runSteps<CheckRun>({ ui, report, deadline, signal: o.signal, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
-    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
     { reportClusters: false });
 }
 

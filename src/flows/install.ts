@@ -53,7 +53,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, report: Report
   report.dryRun = o.dryRun;
   const ctx: OperatorRun = {
     ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
-    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
     registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens },

@@ -46,7 +46,7 @@ export async function runRegister(o: RegisterFlowOptions, ui: Reporter, report: 
   report.dryRun = o.dryRun;
   await runSteps<RegisterFlowRun>({
     ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
-    connection: { kubeconfig: o.kubeconfig, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
     registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotate },
     targets: [], dataPlanes: [],
   }, registerSteps(o));

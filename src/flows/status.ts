@@ -8,6 +8,7 @@ import type { ReportDraft } from '../run/report.js';
 
 export interface StatusOptions {
   kubeconfig?: string;
+  env: NodeJS.ProcessEnv;
   /** The clusters to ask; empty: every context of the kubeconfig (those without the operator are left out). */
   contexts: string[];
   requestTimeoutMs: number;
@@ -26,7 +27,7 @@ export interface StatusOptions {
 export async function runStatus(o: StatusOptions, ui: Reporter, out: ReportDraft): Promise<void> {
   const explicit = o.contexts.length > 0;
   const { clusters, skipped } = await ui.step('Resolve contexts', async (s) => {
-    const opts = { kubeconfig: o.kubeconfig, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose };
+    const opts = { kubeconfig: o.kubeconfig, env: o.env, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose };
     const r = explicit ? { clusters: await connect({ ...opts, contexts: o.contexts }), skipped: [] } : await connectAll(opts);
     s.note(explicit ? `${r.clusters.length} context(s) from --contexts` : `every context of the kubeconfig: ${r.clusters.map((c) => c.ctx.name).join(', ')}`);
     return r;

@@ -6,6 +6,8 @@ export interface Cluster { ctx: ResolvedContext; client: KubeClient }
 
 export interface ConnectOptions {
   kubeconfig?: string;
+  /** The environment to read KUBECONFIG from (the host's, never process.env directly). */
+  env: NodeJS.ProcessEnv;
   contexts: string[];
   requestTimeoutMs?: number;
   retries?: number;
@@ -21,7 +23,7 @@ const clientFor = async (ctx: ResolvedContext, opts: Omit<ConnectOptions, 'conte
 
 /** Resolves every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig));
+  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
   const resolved = resolveContexts(cfg, opts.contexts);
   return Promise.all(resolved.map((ctx) => clientFor(ctx, opts)));
 }
@@ -32,7 +34,7 @@ export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
  * skipped with its reason instead of stopping the command.
  */
 export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promise<{ clusters: Cluster[]; skipped: { context: string; reason: string }[] }> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig));
+  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
   if (!cfg.contexts.size) resolveContexts(cfg, []); // throws the usual "no contexts in kubeconfig"
   const skipped: { context: string; reason: string }[] = [];
   const resolved: ResolvedContext[] = [];

@@ -9,6 +9,7 @@ export interface FoundControlPlane { context: string; operator: ExistingOperator
 
 export interface FindControlPlaneOptions {
   kubeconfig?: string;
+  env: NodeJS.ProcessEnv;
   /** --control-plane: checked, not searched for. */
   explicit?: string;
   /** Budget per context while searching: unreachable or slow contexts are passed over, not waited for. */
@@ -26,7 +27,7 @@ export interface FindControlPlaneOptions {
  * short budget each. Several (or none) is an error that asks for --control-plane.
  */
 export async function findControlPlane(o: FindControlPlaneOptions): Promise<FoundControlPlane> {
-  const cfg = loadKubeconfig(kubeconfigFiles(o.kubeconfig));
+  const cfg = loadKubeconfig(kubeconfigFiles(o.kubeconfig, o.env));
   if (o.explicit) {
     const [ctx] = resolveContexts(cfg, [o.explicit]);
     const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs });

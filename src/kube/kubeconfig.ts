@@ -28,7 +28,7 @@ export interface ResolvedContext {
 }
 
 /** Which files kubectl would read: --kubeconfig, else every KUBECONFIG entry, else ~/.kube/config. */
-export function kubeconfigFiles(explicit: string | undefined, env: NodeJS.ProcessEnv = process.env): string[] {
+export function kubeconfigFiles(explicit: string | undefined, env: NodeJS.ProcessEnv): string[] {
   if (explicit) {
     if (!existsSync(explicit)) {
       throw usageError(`kubeconfig file ${explicit} does not exist`, 'check the --kubeconfig path');

@@ -34,6 +34,10 @@ function renderText(r: Report, s: Styler): string {
     }
     out.push(t.toString());
   }
+  // A command that stopped part-way: how far each cluster got.
+  for (const c of r.clusters.filter((c) => c.outcome)) {
+    out.push(c.outcome === 'failed' ? `  ${s.mark.fail} ${c.context}: failed in ${c.problem}` : `  ${s.mark.warn} ${c.context}: stopped after the steps above (another cluster failed)`);
+  }
   if (r.registrations.length) {
     out.push('', 'Registrations (in the control plane):');
     for (const g of r.registrations) {

@@ -3,6 +3,8 @@ import type { Interrupt } from '../util/interrupt.js';
 /** What every multi-cluster flow is given besides its own options. */
 export interface ClusterFlowOptions {
   kubeconfig?: string;
+  /** The host's environment (KUBECONFIG). */
+  env: NodeJS.ProcessEnv;
   contexts: string[];
   controlPlane?: string;
   namespace: string;

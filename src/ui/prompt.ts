@@ -1,5 +1,5 @@
 import { usageError } from '../errors.js';
-import type { GlobalOptions, Io } from '../main.js';
+import type { GlobalOptions, Io } from '../cli/host.js';
 
 /** Prompts only when a person is there: stdin and stdout are terminals, CI is unset and --no-input was not given. */
 export function interactive(g: GlobalOptions, io: Io): boolean {

@@ -21,15 +21,15 @@ export interface Reporter {
   readonly style: Styler;
 }
 
-export interface ReporterOptions { quiet?: boolean; verbose?: boolean; stream?: NodeJS.WriteStream }
+export interface ReporterOptions { quiet?: boolean; verbose?: boolean; stream: NodeJS.WriteStream; env: NodeJS.ProcessEnv }
 
-export function createReporter(opts: ReporterOptions = {}): Reporter {
-  const stream = opts.stream ?? process.stderr;
-  const style = styler(colorEnabled(stream));
+export function createReporter(opts: ReporterOptions): Reporter {
+  const stream = opts.stream;
+  const style = styler(colorEnabled(stream, opts.env));
   const write = (line: string) => { if (!opts.quiet) stream.write(line + '\n'); };
   // Spinners redraw with escape codes: only on a terminal that allows colour (NO_COLOR, TERM=dumb and CI get plain lines).
   // (A pseudo-terminal without a size reports 0 columns, which sends ora's redraw into an endless loop.)
-  const interactive = colorEnabled(stream) && !opts.quiet && !process.env.CI && (stream.columns ?? 0) > 0;
+  const interactive = colorEnabled(stream, opts.env) && !opts.quiet && !opts.env.CI && (stream.columns ?? 0) > 0;
   let spinner: Ora | undefined;
 
   const lineAbove = (line: string) => {

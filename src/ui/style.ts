@@ -3,7 +3,7 @@ import { styleText } from 'node:util';
 type Style = Parameters<typeof styleText>[0];
 
 /** Colour only on a terminal, and never with NO_COLOR or TERM=dumb. */
-export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv = process.env): boolean {
+export function colorEnabled(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
   return !!stream.isTTY && !('NO_COLOR' in env) && env.TERM !== 'dumb' && !('CI' in env && !env.FORCE_COLOR);
 }
 

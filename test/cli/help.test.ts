@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { run, type Io } from '../../src/main.js';
+import type { Io } from '../../src/cli/host.js';
+import { run } from '../../src/main.js';
 
 /** Runs the CLI in this process and returns its exit code and what it wrote. */
 async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {

@@ -188,7 +188,7 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
     const attempts: number[] = [];
     const out = newReport('add-dc');
     const o: AddDcOptions = {
-      kubeconfig: bedKubeconfig(), cluster: KC, dc: 'dc3', context: 'dp1', controlPlane: 'cp', size: '1', skipCertManager: true, skipRoutability: true,
+      kubeconfig: bedKubeconfig(), env: process.env, cluster: KC, dc: 'dc3', context: 'dp1', controlPlane: 'cp', size: '1', skipCertManager: true, skipRoutability: true,
       apiServers: {}, tokenTtlSeconds: 3600, force: false, dryRun: false, wait: false, timeoutMs: 120_000, confirm: async () => true,
       // Another client (kubectl) rewrites dc1's size after add-dc has read and validated, right before it patches.
       beforePatch: async (attempt) => {
@@ -196,7 +196,7 @@ describe('k8ssandra add-dc on the test bed (cp and dp1 installed, dp2 bare)', ()
         if (attempt === 1) await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--type=json', '-p', JSON.stringify([{ op: 'replace', path: '/spec/cassandra/datacenters/0/size', value: 4 }]));
       },
     };
-    await runAddDc(o, createReporter({ quiet: true }), out);
+    await runAddDc(o, createReporter({ quiet: true, stream: process.stderr, env: process.env }), out);
     expect(attempts).toEqual([1, 2]);
     expect(out.datacenter).toMatchObject({ name: 'dc3', action: 'created', size: 1, dataPlane: 'registered' });
     const after = await dcs();

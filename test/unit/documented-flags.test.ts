@@ -7,7 +7,7 @@ import path from 'node:path';
 import type { Option } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import type { Io } from '../../src/main.js';
+import type { Io } from '../../src/cli/host.js';
 import { invocations, readSources, testFiles, type Invocation } from '../helpers/cli-invocations.js';
 import { documentedFlags } from '../helpers/readme-flags.js';
 

@@ -13,7 +13,7 @@ import { confirmer } from '../../src/ui/prompt.js';
 import { writeCacheFile } from '../../src/util/cache.js';
 import { createInterrupt } from '../../src/util/interrupt.js';
 import { waitUntil } from '../../src/util/wait.js';
-import { execute } from '../../src/main.js';
+import { execute } from '../../src/cli/execute.js';
 import { PassThrough } from 'node:stream';
 
 const api = (status: number, retryAfterMs?: number) => new ApiError(status, 'X', 'm', 'cp', retryAfterMs);
@@ -170,7 +170,7 @@ describe('prompts and files', () => {
   it('a terminal that reports no width gets plain progress lines (a spinner would loop forever there)', async () => {
     const lines: string[] = [];
     const stream = { isTTY: true, columns: 0, write: (s: string) => { lines.push(s); return true; } } as any;
-    const ui = (await import('../../src/ui/reporter.js')).createReporter({ stream });
+    const ui = (await import('../../src/ui/reporter.js')).createReporter({ stream, env: {} });
     expect(await ui.step('Resolve contexts', async () => 42)).toBe(42);
     expect(lines.join('')).toMatch(/^• Resolve contexts\n.* Resolve contexts \(0\.\ds\)\n$/);
   });
