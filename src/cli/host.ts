@@ -1,5 +1,8 @@
 import type { Command, Option } from 'commander';
 import type { OutputFormat } from '../report/render.js';
+import type { ReportDraft } from '../run/report.js';
+import type { Reporter } from '../ui/reporter.js';
+import type { Interrupt } from '../util/interrupt.js';
 
 /**
  * The process as the CLI sees it: streams and environment, passed in (bin/k8ssandra.js gives the real
@@ -21,4 +24,7 @@ export interface CommandHost {
   setExit(code: number): void;
   /** Adds a command with its summary, description, examples and flags. */
   command(name: string, summary: string, description: string, options: Option[]): Command;
+  /** A command's action: runs `flow` with a reporter and a report, renders the report, sets the exit code. */
+  action(name: string, flow: (opts: any, g: GlobalOptions & { kubeconfig?: string }, ui: Reporter, report: ReportDraft, interrupt: Interrupt) => Promise<void>):
+    (opts: any) => Promise<void>;
 }

@@ -9,6 +9,7 @@ import { defineRender } from './commands/render.js';
 import { defineStatus } from './commands/status.js';
 import { defineUninstall } from './commands/uninstall.js';
 import { EXAMPLES } from './examples.js';
+import { execute } from './execute.js';
 import type { CommandHost, GlobalOptions, Io } from './host.js';
 import { durationFlag } from './parse.js';
 
@@ -43,7 +44,11 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     for (const o of options) c.addOption(o);
     return c;
   };
-  const host: CommandHost = { io, globals, setExit, command };
+  const action: CommandHost['action'] = (name, flow) => async (opts) => {
+    const g = globals();
+    setExit(await execute(name, g, io, (ui, report, interrupt) => flow(opts, g, ui, report, interrupt)));
+  };
+  const host: CommandHost = { io, globals, setExit, command, action };
 
   defineInstall(host);
   defineRegister(host);

@@ -1,7 +1,7 @@
 import { countChanges } from '../report/model.js';
 import type { ReportDraft } from '../run/report.js';
 import type { ClusterFlowOptions } from '../run/flow-options.js';
-import type { OperatorRun } from '../run/operator-run.js';
+import { connectedRun, type OperatorRun } from '../run/operator-run.js';
 import { runSteps, type Step } from '../run/steps.js';
 import type { Target } from '../run/target.js';
 import { installOperators } from '../steps/install-operator.js';
@@ -14,7 +14,6 @@ import { resolveContexts } from '../steps/resolve-contexts.js';
 import type { ProbeSettings } from '../steps/routability.js';
 import { waitOperators } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
-import { deadlineFrom } from '../util/wait.js';
 
 export interface InstallOptions extends ClusterFlowOptions {
   operatorVersion?: string;
@@ -49,15 +48,12 @@ const installSteps = (o: InstallOptions): Step<OperatorRun>[] => [
 ];
 
 export async function runInstall(o: InstallOptions, ui: Reporter, report: ReportDraft): Promise<void> {
-  const deadline = deadlineFrom(o.timeoutMs);
-  report.dryRun = o.dryRun;
   const ctx: OperatorRun = {
-    ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    ...connectedRun(o, ui, report),
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
     registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens },
-    targets: [], dataPlanes: [], installInto: [], peers: [], records: new Map(), facts: [],
+    installInto: [], peers: [], records: new Map(), facts: [],
   };
   await runSteps(ctx, installSteps(o));
 }

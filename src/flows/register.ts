@@ -4,7 +4,7 @@ import { CliError } from '../errors.js';
 import { findOperators } from '../kube/operators.js';
 import type { ClusterFlowOptions } from '../run/flow-options.js';
 import { forEachCluster } from '../run/fan-out.js';
-import type { RegisterRun } from '../run/operator-run.js';
+import { connectedRun, type RegisterRun } from '../run/operator-run.js';
 import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { register } from '../steps/register.js';
@@ -12,7 +12,6 @@ import { warnForce } from '../steps/confirm.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import { waitControlPlane } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
-import { deadlineFrom } from '../util/wait.js';
 
 /** `contexts`: the control plane first (unless `controlPlane` names it), then the data planes to register. */
 export interface RegisterFlowOptions extends ClusterFlowOptions {
@@ -42,13 +41,9 @@ const registerSteps = (o: RegisterFlowOptions): Step<RegisterFlowRun>[] => [
 ];
 
 export async function runRegister(o: RegisterFlowOptions, ui: Reporter, report: ReportDraft): Promise<void> {
-  const deadline = deadlineFrom(o.timeoutMs);
-  report.dryRun = o.dryRun;
   await runSteps<RegisterFlowRun>({
-    ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    ...connectedRun(o, ui, report),
     registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotate },
-    targets: [], dataPlanes: [],
   }, registerSteps(o));
 }
 

@@ -5,7 +5,11 @@ import type { Check } from '../checks/catalog.js';
 import type { Cluster, ConnectOptions } from '../kube/connect.js';
 import type { InstallRecord } from '../plan/install-record.js';
 import type { RegisterOptions } from '../registration/register.js';
+import type { Reporter } from '../ui/reporter.js';
 import type { Interrupt } from '../util/interrupt.js';
+import { deadlineFrom } from '../util/wait.js';
+import type { ClusterFlowOptions } from './flow-options.js';
+import type { ReportDraft } from './report.js';
 import type { RunContext } from './context.js';
 import type { Target } from './target.js';
 
@@ -53,4 +57,15 @@ export interface OperatorRun extends RegisterRun {
 export function must<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`internal: ${what} is not known yet at this step`);
   return value;
+}
+
+/** The start of every multi-cluster command's run: its deadline starts now; no clusters yet (the first step resolves them). */
+export function connectedRun(o: ClusterFlowOptions, ui: Reporter, report: ReportDraft): ConnectedRun & { wait: boolean } {
+  const deadline = deadlineFrom(o.timeoutMs);
+  report.dryRun = o.dryRun;
+  return {
+    ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    targets: [], dataPlanes: [],
+  };
 }

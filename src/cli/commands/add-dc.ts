@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import { confirmer } from '../../ui/prompt.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
@@ -27,19 +26,16 @@ host.command('add-dc', 'add a datacenter to a K8ssandraCluster, in a registered 
     flags.force('take over fields another field manager owns (new data plane objects)'),
     flags.dryRun(), flags.noWait('do not wait for the CassandraDatacenter to be Ready'), flags.timeout('20m'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('add-dc', g, host.io, async (ui, out, interrupt) => {
-      const { runAddDc } = await import('../../flows/add-dc.js');
-      await runAddDc({
-        kubeconfig: g.kubeconfig, env: host.io.env, cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
-        namespace: opts.namespace === undefined ? undefined : namespaceFlag(opts.namespace), size: opts.size, replication: opts.replication,
-        copyFrom: opts.copyFrom, operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
-        skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),
-        tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
-        timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, host.io, { signal: interrupt.signal }),
-        interrupt, requestTimeoutMs: g.requestTimeoutMs,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('add-dc', async (opts, g, ui, report, interrupt) => {
+    const { runAddDc } = await import('../../flows/add-dc.js');
+    await runAddDc({
+      kubeconfig: g.kubeconfig, env: host.io.env, cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
+      namespace: opts.namespace === undefined ? undefined : namespaceFlag(opts.namespace), size: opts.size, replication: opts.replication,
+      copyFrom: opts.copyFrom, operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
+      skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),
+      tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
+      timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, host.io, { signal: interrupt.signal }),
+      interrupt, requestTimeoutMs: g.requestTimeoutMs,
+    }, ui, report);
+  }));
 }

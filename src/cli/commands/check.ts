@@ -1,5 +1,4 @@
 import { DEFAULT_OPERATOR_VERSION } from '../../defaults.js';
-import { execute } from '../execute.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
 import { durationFlag, namespaceFlag, parseContextList, probeSettings } from '../parse.js';
@@ -15,15 +14,12 @@ host.command('check', 'preflight and pod-IP routability checks; changes nothing 
     flags.skipCertManager('an install will not install cert-manager: fail where it is missing'),
     ...flags.probe('preflight only: no probe pods'), flags.timeout('5m'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('check', g, host.io, async (ui, out, interrupt) => {
-      const { runCheck } = await import('../../flows/check.js');
-      await runCheck({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
-        operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
-        probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, signal: interrupt.signal, requestTimeoutMs: g.requestTimeoutMs,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('check', async (opts, g, ui, report, interrupt) => {
+    const { runCheck } = await import('../../flows/check.js');
+    await runCheck({
+      kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+      operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
+      probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, signal: interrupt.signal, requestTimeoutMs: g.requestTimeoutMs,
+    }, ui, report);
+  }));
 }

@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import { confirmer } from '../../ui/prompt.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
@@ -18,18 +17,15 @@ host.command('install', 'install the operator: control plane in one context, dat
     flags.force('take over fields another field manager owns (each one named on stderr), and replace an operator of another version'),
     flags.dryRun(), flags.noWait('do not wait for the operators to be available'), flags.timeout('10m'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('install', g, host.io, async (ui, out, interrupt) => {
-      const { runInstall } = await import('../../flows/install.js');
-      await runInstall({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
-        operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
-        skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
-        apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens,
-        dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
-        confirm: confirmer(g, host.io, { signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('install', async (opts, g, ui, report, interrupt) => {
+    const { runInstall } = await import('../../flows/install.js');
+    await runInstall({
+      kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+      operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
+      skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
+      apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens,
+      dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+      confirm: confirmer(g, host.io, { signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
+    }, ui, report);
+  }));
 }

@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
 import { durationFlag, namespaceFlag, parseApiServers, parseContextList, tokenTtlFlag } from '../parse.js';
@@ -16,16 +15,13 @@ host.command('register', 'register data planes with the control plane, or rotate
     flags.registrationOption('--rotate', 'mint fresh tokens for every data plane, even where the stored ones still work').default(false),
     flags.force(), flags.dryRun(), flags.noWait('do not wait for the control-plane operator to be available again'), flags.timeout('5m'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('register', g, host.io, async (ui, out, interrupt) => {
-      const { runRegister } = await import('../../flows/register.js');
-      await runRegister({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
-        clusterScoped: opts.clusterScoped, apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl),
-        rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
-        interrupt, requestTimeoutMs: g.requestTimeoutMs,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('register', async (opts, g, ui, report, interrupt) => {
+    const { runRegister } = await import('../../flows/register.js');
+    await runRegister({
+      kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+      clusterScoped: opts.clusterScoped, apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl),
+      rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+      interrupt, requestTimeoutMs: g.requestTimeoutMs,
+    }, ui, report);
+  }));
 }

@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
 import { namespaceFlag, parseContextList } from '../parse.js';
@@ -14,13 +13,10 @@ host.command('render', 'write every object install would apply, one folder per c
     flags.operatorVersion(), flags.manifests(), flags.certManagerManifests('also render this cert-manager release into every folder'),
     flags.clusterScoped('the variant that watches all namespaces'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('render', g, host.io, async (ui, out) => {
-      const { runRender } = await import('../../flows/render.js');
-      await runRender({ contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
-        operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
-        clusterScoped: opts.clusterScoped, out: opts.out }, ui, out);
-    }));
-  });
+  .action(host.action('render', async (opts, _g, ui, report) => {
+    const { runRender } = await import('../../flows/render.js');
+    await runRender({ contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+      operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
+      clusterScoped: opts.clusterScoped, out: opts.out }, ui, report);
+  }));
 }

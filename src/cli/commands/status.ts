@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
 import { durationFlag, parseContextList } from '../parse.js';
@@ -15,16 +14,13 @@ host.command('status', 'the whole multi-cluster installation at a glance: health
     flags.runOption('-w, --watch', 'ask again until everything is healthy (Ctrl-C stops)').default(false),
     flags.runOption('--interval <duration>', 'time between rounds of --watch').default('5s'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('status', g, host.io, async (ui, out, interrupt) => {
-      const { runStatus } = await import('../../flows/status.js');
-      await runStatus({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
-        // Short and without retries: a dead cluster costs one request timeout.
-        requestTimeoutMs: g.requestTimeoutMs ?? 5000, signal: interrupt.signal,
-        watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('status', async (opts, g, ui, report, interrupt) => {
+    const { runStatus } = await import('../../flows/status.js');
+    await runStatus({
+      kubeconfig: g.kubeconfig, env: host.io.env, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
+      // Short and without retries: a dead cluster costs one request timeout.
+      requestTimeoutMs: g.requestTimeoutMs ?? 5000, signal: interrupt.signal,
+      watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,
+    }, ui, report);
+  }));
 }

@@ -1,4 +1,3 @@
-import { execute } from '../execute.js';
 import { confirmer } from '../../ui/prompt.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
@@ -21,16 +20,13 @@ host.command('uninstall', 'remove the operator and the registrations (CRDs and d
     flags.dryRun('show what would be deleted; delete nothing (server-side dry run)'),
     flags.noWait('do not wait until the deleted objects are gone'), flags.timeout('5m'),
   ])
-  .action(async (opts) => {
-    const g = host.globals();
-    host.setExit(await execute('uninstall', g, host.io, async (ui, out, interrupt) => {
-      const { runUninstall } = await import('../../flows/uninstall.js');
-      await runUninstall({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
-        operatorVersion: opts.operatorVersion, manifests: opts.manifests, clusterScoped: opts.clusterScoped, deleteCrds: opts.deleteCrds,
-        force: opts.force, dryRun: opts.dryRun, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
-        confirm: confirmer(g, host.io, { destructive: true, signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
-      }, ui, out);
-    }));
-  });
+  .action(host.action('uninstall', async (opts, g, ui, report, interrupt) => {
+    const { runUninstall } = await import('../../flows/uninstall.js');
+    await runUninstall({
+      kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+      operatorVersion: opts.operatorVersion, manifests: opts.manifests, clusterScoped: opts.clusterScoped, deleteCrds: opts.deleteCrds,
+      force: opts.force, dryRun: opts.dryRun, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+      confirm: confirmer(g, host.io, { destructive: true, signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
+    }, ui, report);
+  }));
 }
