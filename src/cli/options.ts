@@ -55,6 +55,9 @@ export const flags = {
   tokenTtl: (what = 'lifetime of the control plane\'s tokens (at least 10m; e.g. 720h, 365d)') =>
     registration(new Option('--token-ttl <duration>', what).default('365d')),
 
+  boundedTokens: (what = 'only bounded tokens, even where the API server caps their lifetime (default: a token Secret that lasts there)') =>
+    registration(new Option('--bounded-tokens', what).default(false)),
+
   force: (what = 'take over fields another field manager owns (each one is named on stderr)') => run(new Option('--force', what).default(false)),
   dryRun: (what = 'show what would change; change nothing (server-side dry run)') => run(new Option('--dry-run', what).default(false)),
   noWait: (what: string) => run(new Option('--no-wait', what)),

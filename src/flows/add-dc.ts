@@ -47,6 +47,7 @@ export interface AddDcOptions {
   skipRoutability: boolean;
   apiServers: Record<string, string>;
   tokenTtlSeconds: number;
+  boundedTokens?: boolean;
   force: boolean;
   dryRun: boolean;
   wait: boolean;
@@ -122,7 +123,7 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, report: ReportDraf
     // Without --manifests or --operator-version, the data plane gets the control plane's version (set when it is found).
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
-    registration: { clusterScoped: false, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers },
+    registration: { clusterScoped: false, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, boundedTokens: o.boundedTokens },
     targets: [], dataPlanes: [], installInto: [], peers: [], records: new Map(), facts: [], unknownPeers: [],
   };
   await runSteps(ctx, addDcSteps(o));

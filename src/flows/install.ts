@@ -29,6 +29,8 @@ export interface InstallOptions extends ClusterFlowOptions {
   confirm: (question: string) => Promise<boolean>;
   /** Mint fresh tokens for every registration (rotation), even where the stored ones still work. */
   rotateTokens?: boolean;
+  /** Only bounded tokens, even where the API server caps them (see RegisterOptions.boundedTokens). */
+  boundedTokens?: boolean;
 }
 
 /** `install`, as the user sees it run: one line per step; every cluster is worked on in parallel within a step. */
@@ -52,7 +54,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, report: Report
     ...connectedRun(o, ui, report),
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
-    registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens },
+    registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotateTokens, boundedTokens: o.boundedTokens },
     installInto: [], peers: [], records: new Map(), facts: [],
   };
   await runSteps(ctx, installSteps(o));

@@ -20,6 +20,7 @@ export interface RegisterFlowOptions extends ClusterFlowOptions {
   tokenTtlSeconds: number;
   /** Mint fresh tokens for every data plane and replace the stored ones in one batch. */
   rotate: boolean;
+  boundedTokens?: boolean;
 }
 
 type RegisterFlowRun = RegisterRun & { wait: boolean };
@@ -43,7 +44,7 @@ const registerSteps = (o: RegisterFlowOptions): Step<RegisterFlowRun>[] => [
 export async function runRegister(o: RegisterFlowOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   await runSteps<RegisterFlowRun>({
     ...connectedRun(o, ui, report),
-    registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotate },
+    registration: { clusterScoped: o.clusterScoped, tokenTtlSeconds: o.tokenTtlSeconds, apiServers: o.apiServers, rotate: o.rotate, boundedTokens: o.boundedTokens },
   }, registerSteps(o));
 }
 

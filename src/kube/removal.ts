@@ -4,7 +4,7 @@ import { ApiError, type KubeClient } from './client.js';
 import { deleteObject, getObject, listObjects, refOf, type KubeObject } from './resources.js';
 import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from './kinds.js';
 import type { ClusterUse, LocalDatacenter } from '../plan/in-use.js';
-import { CONTEXT_ANNOTATION, dataPlaneAccessObjects } from '../registration/objects.js';
+import { CONTEXT_ANNOTATION, CONTROL_PLANE_SA, dataPlaneAccessObjects, TOKEN_SECRET_LABEL } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from '../plan/install-record.js';
 import type { Removal } from '../plan/uninstall.js';
 import { waitUntil } from '../util/wait.js';
@@ -39,8 +39,12 @@ export async function findInstalled(client: KubeClient, namespace: string, relea
   const record = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: INSTALL_RECORD_NAME, namespace } };
   const candidates = [...access, ...[...release].reverse(), record];
   const limit = pLimit(8);
-  const live = await Promise.all(candidates.map((o) => limit(() => getObject(client, refTo(o)))));
-  return [...registrations.flatMap((r) => (r.secret ? [r.clientConfig, r.secret] : [r.clientConfig])), ...live.filter((o): o is KubeObject => !!o)];
+  const [live, tokenSecrets] = await Promise.all([
+    Promise.all(candidates.map((o) => limit(() => getObject(client, refTo(o))))),
+    // The control plane's token Secrets (where the API server caps token lifetimes).
+    listObjects(client, { apiVersion: 'v1', kind: 'Secret', namespace }, { labelSelector: `${TOKEN_SECRET_LABEL}=${CONTROL_PLANE_SA}` }),
+  ]);
+  return [...registrations.flatMap((r) => (r.secret ? [r.clientConfig, r.secret] : [r.clientConfig])), ...tokenSecrets, ...live.filter((o): o is KubeObject => !!o)];
 }
 
 const notServedIsNone = (e: unknown) => { if (e instanceof ApiError && e.status === 404) return [] as KubeObject[]; throw e; };

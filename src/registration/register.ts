@@ -2,8 +2,10 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { check, type Check } from '../checks/catalog.js';
 import type { KubeClient } from '../kube/client.js';
-import { deleteObject, getObject, refOf } from '../kube/resources.js';
-import { CONTROL_PLANE_SA, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, RENEW_WHEN_LEFT, tokenExpiry } from './objects.js';
+import { deleteObject, getObject, listObjects, refOf } from '../kube/resources.js';
+import { CONTROL_PLANE_SA, dataPlaneAccessObjects, describeToken, humanDuration, lifetimeCapped, registrationObjects, renderKubeconfig, renewalDue, RENEW_WHEN_LEFT,
+  tokenClaims, TOKEN_SECRET_LABEL, tokenSecretName, tokenSecretObject, type CredentialKind } from './objects.js';
+import { waitUntil } from '../util/wait.js';
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
 import { applyAll, type AppliedObject } from '../kube/apply.js';
@@ -24,11 +26,29 @@ export interface RegisterOptions {
   apiServers: Record<string, string>;
   /** Mint fresh tokens even where the stored ones still work (rotation); the old ones stay valid until they expire. */
   rotate?: boolean;
+  /**
+   * Only bounded tokens (TokenRequest), even where the API server caps their lifetime below
+   * tokenTtlSeconds; by default such a data plane gets a service-account token Secret instead.
+   */
+  boundedTokens?: boolean;
+  /** The command's deadline, for waiting on a token Secret's token. */
+  deadline?: number;
   /** Shields the write batch from Ctrl-C (see registerDataPlanes). */
   interrupt?: Pick<Interrupt, 'shield'>;
 }
 
-interface Credentials { kubeconfig: string; expiresAt?: Date; reused: boolean }
+interface Credentials {
+  kubeconfig: string;
+  kind: CredentialKind;
+  expiresAt?: Date;
+  reused: boolean;
+  /** Bounded tokens: the lifetime asked and granted (they differ where the API server caps them). */
+  askedSeconds?: number;
+  grantedSeconds?: number;
+  /** `secret`: the token Secret whose token this is (and whether this run created it). */
+  tokenSecret?: string;
+  createdTokenSecret?: boolean;
+}
 interface Prepared { dp: Cluster; server: string; creds: Credentials; verified: boolean; objs: { secret: KubeObject; clientConfig: KubeObject } }
 
 /**
@@ -51,11 +71,13 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
     checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name]));
     const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
     const accessApplied = await applyAll(dp.client, access, opts);
-    const creds = await credentialsFor(cp.client, dp, server, opts);
+    const creds = await credentialsFor(cp.client, dp, server, opts, checks, opts.deadline ?? Date.now() + 60_000);
     const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts, checks);
     // Credentials that fail verification are never stored; what this run created for them goes too,
     // so that a failed run leaves the data plane as it found it.
     t.objects.push(...(!opts.dryRun && !verified ? await undoCreated(dp, access, accessApplied) : accessApplied));
+    if (!opts.dryRun && !verified && creds.createdTokenSecret) await deleteObject(dp.client, { apiVersion: 'v1', kind: 'Secret', namespace: opts.namespace, name: creds.tokenSecret! });
+    if (creds.createdTokenSecret && (opts.dryRun || verified)) t.objects.push({ ref: `Secret/${opts.namespace}/${creds.tokenSecret}`, action: 'created' });
     prepared.push({ dp, server, creds, verified, objs: registrationObjects(dp.ctx.name, opts.namespace, creds.kubeconfig) });
   });
   // In the order of dataPlanes, whichever finished first.
@@ -64,6 +86,14 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
   const shield = opts.interrupt?.shield ?? (<T>(fn: () => Promise<T>) => fn());
   const [secrets, clientConfigs] = await shield(() => writeBatch(cp, ready.map((p) => p.objs), opts));
   cpTarget.objects.push(...secrets, ...clientConfigs);
+  // The ClientConfigs now hold the new credentials: token Secrets of ours that they no longer use go.
+  if (!opts.dryRun) {
+    await Promise.all(ready.map(async (p) => {
+      const gone = await removeStaleTokenSecrets(p.dp, opts.namespace, p.creds.tokenSecret);
+      const target = dataPlanes.find((t) => t.cluster === p.dp)!;
+      target.objects.push(...gone.map((name) => ({ ref: `Secret/${opts.namespace}/${name}`, action: 'deleted' as const })));
+    }));
+  }
   // applyAll answers in input order: the i-th Secret and ClientConfig are those of ready[i].
   const written = new Map(ready.map((p, i) => [p, [secrets[i]!.action, clientConfigs[i]!.action]]));
   const registrations: RegistrationReport[] = prepared.map((p) => {
@@ -71,10 +101,13 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
     const action = !actions ? 'kept' : actions.includes('created') ? 'created' : actions.includes('changed') ? 'changed' : 'unchanged';
     note(!actions
       ? `${p.dp.ctx.name}: not registered: its credentials failed verification; nothing was written in ${cp.ctx.name}`
-      : `${p.dp.ctx.name}: ClientConfig ${p.objs.clientConfig.metadata.name} ${action}${p.verified ? ', credentials verified' : ''}${p.creds.reused || opts.dryRun ? '' : ', new token'}`);
+      : `${p.dp.ctx.name}: ClientConfig ${p.objs.clientConfig.metadata.name} ${action}${p.verified ? ', credentials verified' : ''}${p.creds.reused || opts.dryRun ? ''
+        : p.creds.kind === 'secret' ? `, new token Secret ${p.creds.tokenSecret}` : ', new token'}`);
     return { context: p.dp.ctx.name, clientConfig: p.objs.clientConfig.metadata.name, secret: p.objs.secret.metadata.name,
       serviceAccount: `${opts.namespace}/${CONTROL_PLANE_SA}`, server: p.server, verified: p.verified, action,
-      tokenExpiresAt: actions ? p.creds.expiresAt?.toISOString() : undefined };
+      tokenExpiresAt: actions ? p.creds.expiresAt?.toISOString() : undefined, credential: p.creds.kind,
+      ...(p.creds.askedSeconds ? { tokenLifetimeAskedSeconds: p.creds.askedSeconds } : {}),
+      ...(p.creds.grantedSeconds ? { tokenLifetimeGrantedSeconds: p.creds.grantedSeconds } : {}) };
   });
   return { registrations, checks };
 }
@@ -107,31 +140,64 @@ function serverAddressCheck(context: string, server: string, overridden: boolean
   return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}${overridden ? ' (from --api-server)' : ''}`, { context });
 }
 
-/** Keeps working credentials that are far from expiry; mints a bounded token through TokenRequest otherwise. */
-async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts: RegisterOptions): Promise<Credentials> {
-  const existing = opts.rotate ? undefined : await existingKubeconfig(cp, dp.ctx.name, opts.namespace);
-  if (existing && existing.server === server && existing.token) {
-    const exp = tokenExpiry(existing.token);
-    const renewAt = exp ? exp.getTime() - opts.tokenTtlSeconds * 1000 * RENEW_WHEN_LEFT : Infinity;
-    if (Date.now() < renewAt && (await tokenWorks(dp, existing.kubeconfig, opts.namespace))) {
-      return { kubeconfig: existing.kubeconfig, expiresAt: exp, reused: true };
-    }
+/**
+ * Keeps working credentials with more than a third of their lifetime left (a token Secret's never
+ * ends); otherwise mints a bounded token through TokenRequest. Where the API server grants less than
+ * asked (a cap, as on EKS and GKE), says so, and by default uses a service-account token Secret
+ * instead, which lasts; with boundedTokens, keeps the short token and says how often to renew it.
+ */
+async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts: RegisterOptions, checks: Check[], deadline: number): Promise<Credentials> {
+  const context = dp.ctx.name;
+  const existing = opts.rotate ? undefined : await existingKubeconfig(cp, context, opts.namespace);
+  if (existing && existing.server === server && existing.token && !renewalDue(existing.token, Date.now(), opts.tokenTtlSeconds)
+    && (await tokenWorks(dp, existing.kubeconfig, opts.namespace))) {
+    const t = describeToken(existing.token);
+    return { kubeconfig: existing.kubeconfig, kind: t.kind, expiresAt: t.expiresAt, grantedSeconds: t.lifetimeSeconds, reused: true,
+      tokenSecret: t.kind === 'secret' ? existing.tokenSecret : undefined };
   }
   const caData = await caDataFor(dp, opts.namespace);
-  if (opts.dryRun) {
-    return { kubeconfig: renderKubeconfig({ context: dp.ctx.name, server, caData, token: '<minted at install>', namespace: opts.namespace }), reused: false };
-  }
+  const insecure = (dp.ctx.kubeconfig.clusters as any[])[0].cluster['insecure-skip-tls-verify'] === true;
+  const kubeconfigWith = (token: string) => renderKubeconfig({ context, server, caData, insecure, token, namespace: opts.namespace });
+  if (opts.dryRun) return { kubeconfig: kubeconfigWith('<minted at install>'), kind: 'token', reused: false };
   const tr = await dp.client.request<{ status: { token: string; expirationTimestamp: string } }>({
     // Sending it twice is harmless (idempotent for retries): it persists nothing, and a token that is
     // never stored simply expires.
     method: 'POST', path: `/api/v1/namespaces/${opts.namespace}/serviceaccounts/${CONTROL_PLANE_SA}/token`, idempotent: true,
     body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { expirationSeconds: opts.tokenTtlSeconds } },
   });
-  const insecure = (dp.ctx.kubeconfig.clusters as any[])[0].cluster['insecure-skip-tls-verify'] === true;
-  return {
-    kubeconfig: renderKubeconfig({ context: dp.ctx.name, server, caData, insecure, token: tr.status.token, namespace: opts.namespace }),
-    expiresAt: new Date(tr.status.expirationTimestamp), reused: false,
-  };
+  const expiresAt = new Date(tr.status.expirationTimestamp);
+  const granted = describeToken(tr.status.token).lifetimeSeconds ?? Math.round((expiresAt.getTime() - Date.now()) / 1000);
+  const asked = opts.tokenTtlSeconds;
+  const bounded: Credentials = { kubeconfig: kubeconfigWith(tr.status.token), kind: 'token', expiresAt, reused: false, askedSeconds: asked, grantedSeconds: granted };
+  if (!lifetimeCapped(asked, granted)) {
+    checks.push(check('TOKEN-LIFETIME', 'pass', `${context}: token granted for ${humanDuration(granted)}, as asked`, { context }));
+    return bounded;
+  }
+  const capped = `${context}: the API server caps token lifetimes: ${humanDuration(granted)} granted for the ${humanDuration(asked)} asked`;
+  if (opts.boundedTokens) {
+    const renew = humanDuration(Math.floor(granted * (1 - RENEW_WHEN_LEFT)));
+    checks.push(check('TOKEN-LIFETIME', 'warn', `${capped}; the control plane loses ${context} unless the token is renewed at least every ${renew}`, { context,
+      hint: `renew it every ${renew} (k8ssandra register --contexts CONTROL-PLANE,${context}: keeps tokens with more than a third of their lifetime left), or leave out --bounded-tokens to get a token Secret that lasts` }));
+    return bounded;
+  }
+  // The token minted above is never stored; it simply expires.
+  const name = tokenSecretName();
+  await applyAll(dp.client, [tokenSecretObject(opts.namespace, name)], opts);
+  const token = await waitUntil(`the token of Secret ${name} in ${context}`, async () => {
+    const sec = await getObject(dp.client, { apiVersion: 'v1', kind: 'Secret', namespace: opts.namespace, name });
+    return sec?.data?.token ? Buffer.from(sec.data.token, 'base64').toString('utf8') : undefined;
+  }, { deadline, signal: dp.client.signal });
+  checks.push(check('TOKEN-LIFETIME', 'warn', `${capped}; the control plane gets the service-account token Secret ${name} instead, which does not expire`, { context,
+    hint: 'nothing to do; to use bounded tokens anyway (renewed by you), pass --bounded-tokens' }));
+  return { kubeconfig: kubeconfigWith(token), kind: 'secret', reused: false, askedSeconds: asked, grantedSeconds: granted, tokenSecret: name, createdTokenSecret: true };
+}
+
+/** Deletes the token Secrets of ours in the data plane except `keep`; answers their names. */
+async function removeStaleTokenSecrets(dp: Cluster, namespace: string, keep: string | undefined): Promise<string[]> {
+  const ours = await listObjects(dp.client, { apiVersion: 'v1', kind: 'Secret', namespace }, { labelSelector: `${TOKEN_SECRET_LABEL}=${CONTROL_PLANE_SA}` });
+  const stale = ours.map((o) => o.metadata.name).filter((n) => n !== keep);
+  for (const name of stale) await deleteObject(dp.client, { apiVersion: 'v1', kind: 'Secret', namespace, name });
+  return stale;
 }
 
 async function existingKubeconfig(cp: KubeClient, context: string, namespace: string) {
@@ -142,7 +208,8 @@ async function existingKubeconfig(cp: KubeClient, context: string, namespace: st
   const kubeconfig = Buffer.from(b64, 'base64').toString('utf8');
   try {
     const k = parse(kubeconfig) as any;
-    return { kubeconfig, server: k.clusters?.[0]?.cluster?.server as string | undefined, token: k.users?.[0]?.user?.token as string | undefined };
+    const token = k.users?.[0]?.user?.token as string | undefined;
+    return { kubeconfig, server: k.clusters?.[0]?.cluster?.server as string | undefined, token, tokenSecret: token ? tokenClaims(token).secretName : undefined };
   } catch {
     return undefined;
   }

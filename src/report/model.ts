@@ -63,6 +63,11 @@ export interface RegistrationReport {
   used?: boolean;
   /** Why the credentials could not be verified or were rejected. */
   problem?: string;
+  /** The credential stored: a bounded token (TokenRequest) or a service-account token Secret's token, which does not expire. */
+  credential?: 'token' | 'secret';
+  /** Bounded tokens minted or kept: the lifetime asked (new tokens) and the lifetime the API server granted. */
+  tokenLifetimeAskedSeconds?: number;
+  tokenLifetimeGrantedSeconds?: number;
 }
 
 /** A datacenter of a K8ssandraCluster, as its CassandraDatacenter reports it in the cluster that runs it. */

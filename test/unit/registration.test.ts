@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { clientConfigName, dataPlaneAccessObjects, registrationObjects, renderKubeconfig, tokenExpiry } from '../../src/registration/objects.js';
+import { clientConfigName, dataPlaneAccessObjects, describeToken, humanDuration, lifetimeCapped, registrationObjects, renderKubeconfig, renewalDue, tokenClaims, tokenExpiry,
+  tokenSecretObject } from '../../src/registration/objects.js';
 import { parseDuration } from '../../src/util/duration.js';
 import { accessVerdict, intendedAccess } from '../../src/registration/credentials.js';
 import { writeBatch } from '../../src/registration/register.js';
@@ -109,5 +110,41 @@ describe('the intended access of the control plane\'s account', () => {
     expect(answer('ns', true, operatorRole).missing).toEqual(['manage CassandraDatacenters in other namespaces (default)']);
     expect(answer('ns', true, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)']);
     expect(answer('ns', false, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)', 'read Secrets in kube-system']);
+  });
+});
+
+describe('token lifetimes', () => {
+  const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
+  const now = Date.UTC(2026, 10, 30, 12);
+  const s = (ms: number) => Math.floor(ms / 1000);
+
+  it('tells a bounded token (its granted lifetime) from a token Secret\'s, which does not expire and names its Secret', () => {
+    expect(describeToken(jwt({ iat: s(now), exp: s(now) + 86400 }))).toEqual({ kind: 'token', expiresAt: new Date(now + 86400_000), lifetimeSeconds: 86400 });
+    expect(describeToken(jwt({ sub: 'system:serviceaccount:ns:k8ssandra-control-plane', 'kubernetes.io/serviceaccount/secret.name': 'k8ssandra-control-plane-token-x' })))
+      .toEqual({ kind: 'secret' });
+    expect(tokenClaims(jwt({ 'kubernetes.io/serviceaccount/secret.name': 'k8ssandra-control-plane-token-x' })).secretName).toBe('k8ssandra-control-plane-token-x');
+  });
+
+  it('a cap is a grant shorter than asked (EKS: 24h for 365d); rounding is not', () => {
+    expect(lifetimeCapped(365 * 86400, 86400)).toBe(true);
+    expect(lifetimeCapped(365 * 86400, 365 * 86400 - 5)).toBe(false);
+    expect(lifetimeCapped(3600, 3600)).toBe(false);
+  });
+
+  it('a token is renewed once less than a third of its granted lifetime is left, so re-runs in between never churn', () => {
+    const day = jwt({ iat: s(now), exp: s(now) + 86400 });
+    expect(renewalDue(day, now + 15 * 3600_000, 365 * 86400)).toBe(false); // 9h of 24h left: kept, although 365d were asked
+    expect(renewalDue(day, now + 17 * 3600_000, 365 * 86400)).toBe(true); // 7h left: under a third
+    expect(renewalDue(jwt({ sub: 'x' }), now + 1e12, 3600)).toBe(false); // a token Secret's: never
+  });
+
+  it('says lifetimes as people read them', () => {
+    expect([humanDuration(86400), humanDuration(172800), humanDuration(16 * 3600), humanDuration(600), humanDuration(365 * 86400)]).toEqual(['1d', '2d', '16h', '10m', '365d']);
+  });
+
+  it('a token Secret for the control plane is typed, annotated with its account, and labelled ours', () => {
+    const o = tokenSecretObject('k8ssandra-operator', 'k8ssandra-control-plane-token-abc');
+    expect(o).toMatchObject({ type: 'kubernetes.io/service-account-token', metadata: { namespace: 'k8ssandra-operator',
+      annotations: { 'kubernetes.io/service-account.name': 'k8ssandra-control-plane' }, labels: { 'app.kubernetes.io/managed-by': 'k8ssandra-cli' } } });
   });
 });

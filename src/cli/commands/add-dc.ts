@@ -22,7 +22,7 @@ host.command('add-dc', 'add a datacenter to a K8ssandraCluster, in a registered 
     flags.certManagerManifests('cert-manager release file for a new data plane that lacks it (air-gapped)'), flags.skipCertManager(),
     flags.skipRoutability('do not probe pod-IP routability to the clusters of the existing datacenters'),
     flags.apiServer('API server address the control plane uses for a new data plane'),
-    flags.tokenTtl('lifetime of the control plane\'s token for a new data plane'),
+    flags.tokenTtl('lifetime of the control plane\'s token for a new data plane'), flags.boundedTokens(),
     flags.force('take over fields another field manager owns (new data plane objects)'),
     flags.dryRun(), flags.noWait('do not wait for the CassandraDatacenter to be Ready'), flags.timeout('20m'),
   ])
@@ -33,7 +33,7 @@ host.command('add-dc', 'add a datacenter to a K8ssandraCluster, in a registered 
       namespace: opts.namespace === undefined ? undefined : namespaceFlag(opts.namespace), size: opts.size, replication: opts.replication,
       copyFrom: opts.copyFrom, operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
       skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),
-      tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
+      tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), boundedTokens: opts.boundedTokens, force: opts.force, dryRun: opts.dryRun, wait: opts.wait,
       timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, host.io, { signal: interrupt.signal }),
       interrupt, requestTimeoutMs: g.requestTimeoutMs,
     }, ui, report);

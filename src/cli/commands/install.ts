@@ -12,7 +12,7 @@ host.command('install', 'install the operator: control plane in one context, dat
     flags.contexts(), flags.controlPlane(), flags.namespace(),
     flags.operatorVersion(), flags.manifests(), flags.clusterScoped(), flags.certManagerManifests(), flags.skipCertManager(),
     ...flags.probe(),
-    flags.apiServer(), flags.tokenTtl(),
+    flags.apiServer(), flags.tokenTtl(), flags.boundedTokens(),
     flags.registrationOption('--rotate-tokens', 'mint fresh tokens for every registration (see also: k8ssandra register --rotate)').default(false),
     flags.force('take over fields another field manager owns (each one named on stderr), and replace an operator of another version'),
     flags.dryRun(), flags.noWait('do not wait for the operators to be available'), flags.timeout('10m'),
@@ -23,7 +23,7 @@ host.command('install', 'install the operator: control plane in one context, dat
       kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
       operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
       skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
-      apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens,
+      apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens, boundedTokens: opts.boundedTokens,
       dryRun: opts.dryRun, wait: opts.wait, force: opts.force, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
       confirm: confirmer(g, host.io, { signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
     }, ui, report);

@@ -11,7 +11,7 @@ host.command('register', 'register data planes with the control plane, or rotate
     flags.contexts('kubeconfig contexts, comma-separated: the control plane first, then data planes'),
     flags.controlPlane('the control plane (default: the first of --contexts)'), flags.namespace(),
     flags.clusterScoped('the operator watches all namespaces (bind the control plane\'s account cluster-wide)'),
-    flags.apiServer(), flags.tokenTtl('lifetime of new tokens (at least 10m; e.g. 720h, 365d)'),
+    flags.apiServer(), flags.tokenTtl('lifetime of new tokens (at least 10m; e.g. 720h, 365d)'), flags.boundedTokens(),
     flags.registrationOption('--rotate', 'mint fresh tokens for every data plane, even where the stored ones still work').default(false),
     flags.force(), flags.dryRun(), flags.noWait('do not wait for the control-plane operator to be available again'), flags.timeout('5m'),
   ])
@@ -20,7 +20,7 @@ host.command('register', 'register data planes with the control plane, or rotate
     await runRegister({
       kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
       clusterScoped: opts.clusterScoped, apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl),
-      rotate: opts.rotate, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
+      rotate: opts.rotate, boundedTokens: opts.boundedTokens, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
       interrupt, requestTimeoutMs: g.requestTimeoutMs,
     }, ui, report);
   }));
