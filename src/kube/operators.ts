@@ -1,5 +1,6 @@
 import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
 import { deploymentAvailable, deploymentReplicas } from './apply.js';
+import { imageTag } from './images.js';
 import type { KubeClient } from './client.js';
 
 /** An install of k8ssandra-operator found in a cluster: where, in which mode, which version. */
@@ -24,11 +25,3 @@ export async function findOperators(client: KubeClient): Promise<ExistingOperato
       version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d), clusterScoped: !watch?.value && !watch?.valueFrom };
   });
 }
-
-/** The tag of a Deployment's first container image (its version, for release images). */
-export function imageTag(d: any): string | undefined {
-  const image: string = (d.spec?.template?.spec?.containers?.[0]?.image ?? '').split('@')[0];
-  const tag = image.slice(image.lastIndexOf(':') + 1);
-  return image.includes(':') && !tag.includes('/') ? tag : undefined;
-}
-

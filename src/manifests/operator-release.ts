@@ -5,6 +5,7 @@ import type { KubeObject } from '../kube/resources.js';
 import { cacheDir, writeCacheFile } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
 import { DEFAULT_OPERATOR_VERSION } from '../defaults.js';
+import { imageTag } from '../kube/images.js';
 
 const RELEASE_NAMESPACE = 'k8ssandra-operator';
 export const OPERATOR_DEPLOYMENT = 'k8ssandra-operator';
@@ -94,11 +95,6 @@ async function renderWithKustomize(variant: string, version: string): Promise<st
 
 function findDeployment(objs: KubeObject[], name: string): KubeObject | undefined {
   return objs.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
-}
-
-function imageTag(d: KubeObject | undefined): string | undefined {
-  const image: string | undefined = d?.spec?.template?.spec?.containers?.[0]?.image;
-  return image?.includes(':') ? image.slice(image.lastIndexOf(':') + 1) : undefined;
 }
 
 function operatorImageTag(objs: KubeObject[]): string | undefined {

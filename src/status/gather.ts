@@ -10,7 +10,8 @@ import { tokenClaims } from '../registration/objects.js';
 import { deploymentAvailable, deploymentReplicas } from '../kube/apply.js';
 import type { Cluster } from '../kube/connect.js';
 import { credentialFailure, operatorAccessAllowed, storedContext } from '../registration/credentials.js';
-import { findOperators, imageTag } from '../kube/operators.js';
+import { imageTag } from '../kube/images.js';
+import { findOperators } from '../kube/operators.js';
 import type { ClientConfigFacts, ContextFacts, ControlPlaneFacts, DatacenterFacts, DeploymentFacts, K8ssandraClusterFacts } from './facts.js';
 
 /** The label cass-operator puts on the StatefulSets (and pods) of a datacenter. */

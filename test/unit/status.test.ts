@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { renderKubeconfig, tokenClaims } from '../../src/registration/objects.js';
 import { renderReport } from '../../src/report/render.js';
 import { storedContext } from '../../src/registration/credentials.js';
-import { imageTag } from '../../src/kube/operators.js';
+import { imageTag } from '../../src/kube/images.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import type { ClientConfigFacts, ContextFacts, DatacenterFacts, K8ssandraClusterFacts, StatusFacts } from '../../src/status/facts.js';
 import { evaluateStatus, userContextOf } from '../../src/status/evaluate.js';
