@@ -205,6 +205,20 @@ export function upgradeStages(plans: ClusterUpgradePlan[]): UpgradeStage[] {
   return stages.filter((s) => s.clusters.length);
 }
 
+/** A plan as data (`--dry-run`, `-o json`): references and reasons, not whole objects. */
+export interface ClusterUpgradeSummary {
+  context: string; role: Role; from: ClusterUpgradePlan['from']; to: ClusterUpgradePlan['to']; direction: VersionDirection;
+  added: string[]; changed: { ref: string; what: string[]; images?: ImageChange[] }[]; removed: string[];
+  kept: { ref: string; reason: string }[]; foreign: { ref: string; reason: string }[]; unchanged: number;
+}
+
+export function summarizePlan(p: ClusterUpgradePlan): ClusterUpgradeSummary {
+  const refReason = ({ ref, reason }: KeptObject) => ({ ref, reason });
+  return { context: p.context, role: p.role, from: p.from, to: p.to, direction: p.direction, added: p.added.map(refOf),
+    changed: p.changed.map((c) => ({ ref: c.ref, what: c.what, ...(c.images.length ? { images: c.images } : {}) })), removed: p.removed.map(refOf),
+    kept: p.kept.map(refReason), foreign: p.foreign.map(refReason), unchanged: p.unchanged };
+}
+
 /** Whether a cluster's plan changes anything (a second upgrade to the same release should not). */
 export function hasChanges(p: ClusterUpgradePlan): boolean {
   return p.added.length + p.changed.length + p.removed.length > 0;

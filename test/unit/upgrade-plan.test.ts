@@ -7,7 +7,7 @@ import { FIELD_MANAGER, refOf, type KubeObject } from '../../src/kube/resources.
 import { loadOperatorRelease, renderForCluster, type OperatorRelease, type Role } from '../../src/manifests/operator-release.js';
 import { OFFICIAL, type InstallRecord } from '../../src/plan/install-record.js';
 import {
-  describeChange, hasChanges, KEPT_CRD, KEPT_CUSTOM_RESOURCE, KEPT_NOT_READ, objectKey, planClusterUpgrade, upgradeStages,
+  describeChange, hasChanges, summarizePlan, KEPT_CRD, KEPT_CUSTOM_RESOURCE, KEPT_NOT_READ, objectKey, planClusterUpgrade, upgradeStages,
   type ClusterUpgradePlan, type LiveObjects,
 } from '../../src/plan/upgrade.js';
 import { loadInstalledReleases, readLiveMetadata } from '../../src/steps/upgrade-read.js';
@@ -81,6 +81,16 @@ describe('upgrade plan between the real releases v1.29.1 and v1.32.5', () => {
       });
     }
   }
+
+  it('summarizes as JSON-safe data: references, what changed, versions', () => {
+    const s = summarizePlan(plan('data-plane', false));
+    expect(JSON.parse(JSON.stringify(s))).toEqual(s);
+    expect(s).toMatchObject({ context: 'dp1', role: 'data-plane', direction: 'upgrade', from: { operator: 'v1.29.1' }, to: { operator: 'v1.32.5' },
+      added: [`Certificate/${NS}/cass-operator-metrics-certs`], removed: [`ConfigMap/${NS}/cass-operator-manager-config`], kept: [], foreign: [], unchanged: 21 });
+    expect(s.changed.find((c) => c.ref === `Deployment/${NS}/k8ssandra-operator`)).toEqual({ ref: `Deployment/${NS}/k8ssandra-operator`, what: ['image'],
+      images: [{ deployment: 'k8ssandra-operator', container: 'k8ssandra-operator', from: 'k8ssandra/k8ssandra-operator:v1.29.1', to: 'k8ssandra/k8ssandra-operator:v1.32.5' }] });
+    expect(JSON.stringify(s).length).toBeLessThan(10_000);
+  });
 
   it('follows the namespace the release was installed into', () => {
     const p = plan('data-plane', false, undefined, undefined, 'cassandra');
