@@ -38,9 +38,11 @@ export interface ClusterUpgradePlan {
 
 /** An object's identity across releases: its group (not its version, which a release may move), kind, namespace and name. */
 export function objectKey(o: Pick<KubeObject, 'apiVersion' | 'kind' | 'metadata'>): string {
-  const group = o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : '';
-  return `${group}/${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+  return `${kindKey(o)}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 }
+
+/** group/kind ('' is the core group). */
+const kindKey = (o: Pick<KubeObject, 'apiVersion' | 'kind'>) => `${o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : ''}/${o.kind}`;
 
 export const KEPT_NOT_OURS = (by: string) => `not written by k8ssandra (${by}): kept`;
 export const KEPT_CRD = 'CRDs are never removed by an upgrade: deleting one deletes every object of its kind';
@@ -51,9 +53,9 @@ export const KEPT_NOT_READ = 'could not be read: kept';
 /**
  * The upgrade of one cluster from the release it has to another: what is added, changed and removed.
  * Removal is only of objects our field manager wrote and no Helm release claims (`live` says who
- * wrote them); CRDs, namespaces
- * and objects of the operator's own kinds (custom resources) are never removed. An object already
- * gone (an earlier run removed it) is simply not planned: the plan of a re-run is what is left.
+ * wrote them); CRDs, namespaces and objects of the operator's own kinds (custom resources) are never
+ * removed. An object already gone (an earlier run removed it) is simply not planned: the plan of a
+ * re-run is what is left.
  */
 export function planClusterUpgrade(opts: { context: string; role: Role; from: ClusterRelease; to: ClusterRelease; live: LiveObjects }): ClusterUpgradePlan {
   const { from, to, live } = opts;
@@ -107,7 +109,6 @@ export function planClusterUpgrade(opts: { context: string; role: Role; from: Cl
 function customKinds(objs: KubeObject[]): Set<string> {
   return new Set(objs.filter((o) => o.kind === 'CustomResourceDefinition').map((c) => `${c.spec?.group}/${c.spec?.names?.kind}`));
 }
-const kindKey = (o: KubeObject) => `${o.apiVersion.includes('/') ? o.apiVersion.slice(0, o.apiVersion.indexOf('/')) : ''}/${o.kind}`;
 
 /**
  * What differs between two versions of one object, for people: container images by name and tag;
