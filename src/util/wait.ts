@@ -25,7 +25,14 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     opts.signal?.throwIfAborted();
     // Past the deadline after a sleep: say what was missing rather than start a probe that cannot finish.
     if (!first && Date.now() >= opts.deadline) throw timedOut();
-    const value = await probe();
+    let value: T | undefined;
+    try {
+      value = await probe();
+    } catch (e) {
+      // A probe cut off by the deadline itself (its request had no time left): the wait timed out, and says on what.
+      if (!opts.signal?.aborted && Date.now() >= opts.deadline - DEADLINE_SLACK_MS) throw timedOut();
+      throw e;
+    }
     if (value !== undefined) return value;
     const left = opts.deadline - Date.now();
     if (left <= 0) throw timedOut();
@@ -33,5 +40,8 @@ export async function waitUntil<T>(what: string, probe: () => Promise<T | undefi
     interval = Math.min(interval * 1.5, 2000);
   }
 }
+
+/** A probe that fails this close to the deadline failed for want of time. */
+const DEADLINE_SLACK_MS = 100;
 
 export const deadlineFrom = (timeoutMs: number) => Date.now() + timeoutMs;
