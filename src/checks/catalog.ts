@@ -14,6 +14,8 @@ export const CHECKS = {
   'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
   'TOKEN-LIFETIME': 'The API server grants the token lifetime asked; where it caps it, the control plane gets a credential that lasts',
+  'OPERATOR-OWNER': 'The operator was installed by k8ssandra, not by Helm or by hand (taking it over needs --force)',
+  'UPGRADE-DIRECTION': 'The upgrade goes to a newer release; a downgrade needs --force and says what could break',
   'OPERATOR-READY': 'The operator Deployments are available',
   'STATUS-DATA-PLANE-UNREACHABLE': 'Every data plane registered with the control plane answers',
   'STATUS-DATA-PLANE-UNREGISTERED': 'Every cluster that runs the operator as a data plane is registered with the control plane',

@@ -20,6 +20,8 @@ export interface InstallRecord {
   /** Set only where k8ssandra installed cert-manager. */
   certManagerVersion?: string;
   certManagerSource?: ReleaseSource;
+  /** Set by `upgrade` while it moves this cluster to another release; the record without it is written once it is there. */
+  upgradingTo?: string;
 }
 
 export const INSTALL_RECORD_NAME = 'k8ssandra-install';
@@ -36,7 +38,8 @@ export function parseInstallRecord(cm: KubeObject | null | undefined): InstallRe
   const d = cm?.data as Record<string, string> | undefined;
   if (!d?.operatorVersion || !d.operatorSource || (d.role !== 'control-plane' && d.role !== 'data-plane')) return undefined;
   return { tool: d.tool ?? 'unknown', role: d.role, clusterScoped: d.clusterScoped === 'true', operatorVersion: d.operatorVersion,
-    cassOperatorVersion: d.cassOperatorVersion, operatorSource: d.operatorSource, certManagerVersion: d.certManagerVersion, certManagerSource: d.certManagerSource };
+    cassOperatorVersion: d.cassOperatorVersion, operatorSource: d.operatorSource, certManagerVersion: d.certManagerVersion, certManagerSource: d.certManagerSource,
+    ...(d.upgradingTo ? { upgradingTo: d.upgradingTo } : {}) };
 }
 
 /** A recorded local source that can be read again here (official releases need no path). */

@@ -87,7 +87,7 @@ export const installOperators: Step<OperatorRun> = {
 };
 
 /** What this run installs into a cluster, for its install record; cert-manager as applied now, else as recorded before. */
-function recordFor(role: Role, release: OperatorRelease, certManager: CertManagerRelease | undefined, before: InstallRecord | undefined): InstallRecord {
+export function recordFor(role: Role, release: OperatorRelease, certManager: CertManagerRelease | undefined, before: InstallRecord | undefined): InstallRecord {
   return {
     tool: version(), role, clusterScoped: release.clusterScoped, operatorVersion: release.version, cassOperatorVersion: release.cassOperatorVersion,
     operatorSource: release.manifestsPath ?? OFFICIAL,
