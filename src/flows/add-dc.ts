@@ -16,7 +16,7 @@ import {
   clusterReport, installStep, loadCertManagerIfNeeded, loadReleaseStep, preflightStep, registerStep, waitOperatorsStep,
 } from '../steps/operator-setup.js';
 import { findOperators, type ExistingOperator } from '../steps/preflight.js';
-import { routabilityGate, type RoutabilityCheck } from '../steps/routability-gate.js';
+import { routabilityGate, type RoutabilityCheck } from '../routability/check.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { Interrupt } from '../util/interrupt.js';
@@ -49,7 +49,7 @@ export interface AddDcOptions {
   /** Ctrl-C: stops requests and waits; a registration batch is finished first (see util/interrupt.ts). */
   interrupt?: Interrupt;
   requestTimeoutMs?: number;
-  /** The routability probe between the new datacenter's cluster and the existing ones' (see routability-gate.ts). */
+  /** The routability probe between the new datacenter's cluster and the existing ones' (see routability/check.ts). */
   checkRoutability?: RoutabilityCheck;
   /** Runs right before each patch attempt; tests use it to edit the K8ssandraCluster concurrently. */
   beforePatch?: (attempt: number) => Promise<void>;

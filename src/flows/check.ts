@@ -1,7 +1,8 @@
 import { failed, type Check } from '../checks/catalog.js';
+import type { ProbeSettings } from '../defaults.js';
+import { checkRoutability } from '../routability/check.js';
 import { resolveTopology } from '../steps/connect.js';
 import { evaluatePreflight, gatherAll } from '../steps/preflight.js';
-import { checkRoutability, type ProbeSettings } from '../steps/routability.js';
 import type { Reporter, StepHandle } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { FlowResult } from './result.js';

@@ -1,11 +1,12 @@
 import { check, failed } from '../checks/catalog.js';
+import { DEFAULT_PROBE, type ProbeSettings } from '../defaults.js';
 import { CliError } from '../errors.js';
 import type { Role } from '../manifests/operator-release.js';
+import { checkRoutability } from '../routability/check.js';
 import { resolveTopology } from '../steps/connect.js';
 import { readInstallRecords } from '../steps/install-record.js';
 import { clusterReport, describeChanges, installStep, loadCertManagerIfNeeded, loadReleaseStep, preflightStep, registerStep,
   waitOperatorsStep } from '../steps/operator-setup.js';
-import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from '../steps/routability.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 import type { ClusterFlowOptions, FlowResult } from './result.js';
