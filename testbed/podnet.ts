@@ -1,6 +1,6 @@
 // The bed's pod network agent: a long-running process (started detached by `testbed up`) that plays the
 // probe pods of every cluster in the bed with real sockets on their loopback pod IPs, so that the CLI's
-// routability check sees real connections succeed, fail and time out. See probe-contract.ts.
+// routability check sees real connections succeed, fail and time out. See src/routability/contract.ts.
 //
 // It polls each cluster's probe pods (a label-selected list every POLL_MS: level-triggered, so a restart
 // or a missed event loses nothing), listens for listener pods and runs connector pods once, writing their
@@ -18,7 +18,7 @@ import {
   PROBE_CONNECTOR,
   PROBE_LABEL,
   PROBE_LISTENER,
-} from './probe-contract.js';
+} from '../src/routability/contract.js';
 import { parseTargets, probe, reportMessage } from './probes.js';
 import { contextOfPodIp } from './topology.js';
 

@@ -2,7 +2,7 @@
 // pod's IP, and turn the results into a termination message that fits the Kubernetes limit.
 import { connect } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from './probe-contract.js';
+import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../src/routability/contract.js';
 import { isLoopbackIPv4 } from './topology.js';
 
 export interface Target {

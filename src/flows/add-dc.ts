@@ -21,7 +21,7 @@ import { preflight } from '../steps/preflight.js';
 import { routabilityToPeers, type PeerRun } from '../steps/probe-routability.js';
 import { register } from '../steps/register.js';
 import { confirm } from '../steps/confirm.js';
-import type { RoutabilityCheck } from '../steps/routability-gate.js';
+import type { RoutabilityCheck } from '../routability/check.js';
 import { waitOperators } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Interrupt } from '../util/interrupt.js';
@@ -56,7 +56,7 @@ export interface AddDcOptions {
   /** Ctrl-C: stops requests and waits; a registration batch is finished first (see util/interrupt.ts). */
   interrupt?: Interrupt;
   requestTimeoutMs?: number;
-  /** The routability probe between the new datacenter's cluster and the existing ones' (see routability-gate.ts). */
+  /** The routability probe between the new datacenter's cluster and the existing ones' (see routability/check.ts). */
   checkRoutability?: RoutabilityCheck;
   /** Runs right before each patch attempt; tests use it to edit the K8ssandraCluster concurrently. */
   beforePatch?: (attempt: number) => Promise<void>;

@@ -6,7 +6,8 @@ import type { ConnectedRun } from '../run/operator-run.js';
 import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
-import { checkRoutability, type ProbeSettings } from '../steps/routability.js';
+import type { ProbeSettings } from '../defaults.js';
+import { checkRoutability } from '../routability/check.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
 

@@ -11,7 +11,7 @@ import { routabilityBetweenAll } from '../steps/probe-routability.js';
 import { register } from '../steps/register.js';
 import { confirm, warnForce } from '../steps/confirm.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
-import type { ProbeSettings } from '../steps/routability.js';
+import type { ProbeSettings } from '../defaults.js';
 import { waitOperators } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
 

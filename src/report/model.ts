@@ -2,6 +2,7 @@ import type { Check } from '../checks/catalog.js';
 import type { ExitCodeName } from '../errors.js';
 import type { ApplyAction } from '../kube/resources.js';
 import type { InstallRecord } from '../plan/install-record.js';
+import type { ClusterUpgradeSummary } from '../plan/upgrade.js';
 
 /** The versioned schema of every machine-readable report (schema/report.schema.json). */
 export const REPORT_SCHEMA_VERSION = 'k8ssandra.io/report/v1';
@@ -162,6 +163,8 @@ export interface Report {
   k8ssandraClusters?: K8ssandraClusterReport[];
   /** status: API requests sent in all, to every cluster. */
   requests?: number;
+  /** upgrade: the release it goes to, and each cluster's plan (objects added, changed, removed, kept and why). */
+  upgrade?: { to: string; clusters: ClusterUpgradeSummary[] };
 }
 
 export const noChanges = (): Changes => ({ created: 0, changed: 0, unchanged: 0 });

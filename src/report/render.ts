@@ -1,5 +1,5 @@
 import { stringify } from 'yaml';
-import { routabilityMatrices } from '../steps/routability.js';
+import { routabilityMatrices } from '../routability/matrix.js';
 import type { Styler } from '../ui/style.js';
 import type { DatacenterReport, Report, RoutabilityReport } from './model.js';
 import { renderStatusText } from './status-text.js';

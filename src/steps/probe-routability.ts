@@ -3,8 +3,8 @@ import { gate } from '../checks/gate.js';
 import type { Cluster } from '../kube/connect.js';
 import { must, type OperatorRun } from '../run/operator-run.js';
 import type { Step } from '../run/steps.js';
-import { checkRoutability, DEFAULT_PROBE, type ProbeSettings } from './routability.js';
-import { routabilityGate, type RoutabilityCheck } from './routability-gate.js';
+import { DEFAULT_PROBE, type ProbeSettings } from '../defaults.js';
+import { checkRoutability, routabilityGate, type RoutabilityCheck } from '../routability/check.js';
 
 /**
  * install: pod-IP routability between every pair of clusters, with temporary probe pods; a failed pair

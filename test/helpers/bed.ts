@@ -9,7 +9,7 @@ import {
   PROBE_LABEL,
   PROBE_LISTENER,
   type ProbeReport,
-} from '../../testbed/probe-contract.js';
+} from '../../src/routability/contract.js';
 
 /** The bed's kubeconfig (set by the global setup; the default path otherwise). */
 export function bedKubeconfig(): string {

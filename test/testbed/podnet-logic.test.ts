@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addCut, isCut, readCuts, removeCuts } from '../../testbed/cuts.js';
-import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../../testbed/probe-contract.js';
+import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../../src/routability/contract.js';
 import { parseTargets, reportMessage } from '../../testbed/probes.js';
 import { bedSlot, clusterIndex, clusterPorts, contextName, contextOfPodIp, MAX_CLUSTERS, MAX_SLOT, podCidr } from '../../testbed/topology.js';
 

@@ -3,10 +3,11 @@ import type { RoutabilityPair, RoutabilityReport } from '../../src/report/model.
 import { renderReport } from '../../src/report/render.js';
 import { evaluatePreflight, overlappingPodCidrs } from '../../src/checks/preflight.js';
 import { installPermissions, type ClusterFacts } from '../../src/checks/preflight-facts.js';
-import {
-  connectorOutcome, connectorPod, diagnosePair, listenerIp, listenerPod, MAX_TARGETS_PER_CONNECTOR, mergeRetry, pairsFromReports, planConnectors,
-  planRetry, podProblem, routabilityChecks, routabilityMatrices, type PodNetwork,
-} from '../../src/steps/routability.js';
+import { diagnosePair, routabilityChecks, type PodNetwork } from '../../src/routability/diagnosis.js';
+import { routabilityMatrices } from '../../src/routability/matrix.js';
+import { MAX_TARGETS_PER_CONNECTOR, mergeRetry, planConnectors, planRetry } from '../../src/routability/plan.js';
+import { connectorOutcome, connectorPod, listenerIp, listenerPod, podProblem } from '../../src/routability/pods.js';
+import { pairsFromReports } from '../../src/routability/results.js';
 import { styler } from '../../src/ui/style.js';
 
 const PORTS = [7000, 7001, 9042, 8080];

@@ -10,7 +10,7 @@ import {
   describeChange, hasChanges, summarizePlan, KEPT_CRD, KEPT_CUSTOM_RESOURCE, KEPT_NOT_READ, objectKey, planClusterUpgrade, upgradeStages,
   type ClusterUpgradePlan, type LiveObjects,
 } from '../../src/plan/upgrade.js';
-import { loadInstalledReleases, readLiveMetadata } from '../../src/steps/upgrade-read.js';
+import { loadInstalledReleases, readLiveMetadata } from '../../src/kube/upgrade-read.js';
 
 const upstream = (v: string) => path.resolve(import.meta.dirname, `../../../shared/upstream/k8ssandra-operator-${v}`);
 const NS = 'k8ssandra-operator';

@@ -1,16 +1,20 @@
-// The probe-pod contract between the CLI's routability check and the test bed's pod network agent
-// (testbed/podnet.ts), which plays these pods with real sockets on their loopback pod IPs.
-// The real probe image must behave the same way; keep this module free of imports so anyone can use it.
+// The probe-pod contract: what the CLI's probe pods are (templates/probe-*.yaml, filled in by pods.ts)
+// and what they report. The test bed's pod network agent (testbed/podnet.ts) plays these pods with real
+// sockets on their loopback pod IPs, so the real probe image and the bed must behave the same way.
+// This module has no imports so that the test bed can use it without pulling in the CLI.
 
 /** Label key that marks a probe pod; its value says which role the pod plays. */
 export const PROBE_LABEL = 'k8ssandra.io/probe';
 export const PROBE_LISTENER = 'listener';
 export const PROBE_CONNECTOR = 'connector';
+export type ProbeRole = typeof PROBE_LISTENER | typeof PROBE_CONNECTOR;
+/** The run a probe pod belongs to (the CLI's own bookkeeping; the bed ignores it). */
+export const PROBE_RUN_LABEL = 'k8ssandra.io/probe-run';
 
 /**
  * Listener pod: `k8ssandra.io/probe=listener`. Once Running with a podIP it accepts TCP connections on
  * podIP:P for every `spec.containers[*].ports[*].containerPort` P (and closes them at once), until the
- * pod is deleted.
+ * pod is deleted. The real image reads the same ports from env ENV_PORTS.
  *
  * Connector pod: `k8ssandra.io/probe=connector`, a bare Pod (not owned by a Job: kwok's default
  * pod-complete stage would mark a Job's pod Succeeded by itself) with `restartPolicy: Never`. Its first
@@ -18,9 +22,14 @@ export const PROBE_CONNECTOR = 'connector';
  * a podIP it connects to every target in parallel from its own pod IP, then ends: phase `Succeeded`,
  * first container `state.terminated` with exitCode 0 and `message` = JSON {@link ProbeReport}.
  */
-export const ENV_TARGETS = 'PROBE_TARGETS'; // space-separated "ip:port" list
+export const ENV_PORTS = 'PROBE_PORTS'; // space-separated port list (listener)
+export const ENV_TARGETS = 'PROBE_TARGETS'; // space-separated "ip:port" list (connector)
 export const ENV_TIMEOUT_MS = 'PROBE_TIMEOUT_MS';
+/** The connector's timeout when ENV_TIMEOUT_MS is empty. */
 export const DEFAULT_TIMEOUT_MS = 2000;
+
+/** One entry of ENV_TARGETS; an IPv6 address goes in brackets. */
+export const targetOf = (ip: string, port: number) => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
 
 /** Kubernetes keeps at most this many bytes of a termination message. */
 export const MESSAGE_LIMIT = 4096;
@@ -47,4 +56,14 @@ export interface ProbeResult {
 export interface ProbeReport {
   results: ProbeResult[];
   omitted?: number;
+}
+
+/** A connector's termination message as a report; undefined when it is not one. */
+export function parseProbeReport(message: string | undefined): ProbeReport | undefined {
+  try {
+    const r = JSON.parse(message ?? '') as ProbeReport;
+    return Array.isArray(r?.results) ? r : undefined;
+  } catch {
+    return undefined;
+  }
 }

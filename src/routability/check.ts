@@ -1,9 +1,34 @@
+// Pod-IP routability between clusters (README step 4), as `check` and `install` run it, and the gate `add-dc`
+// runs before a datacenter goes to a new cluster: the probe (probe.ts), then its checks (diagnosis.ts).
 import { check, type Check } from '../checks/catalog.js';
 import { DEFAULT_PROBE } from '../defaults.js';
 import type { RoutabilityReport } from '../report/model.js';
 import type { Cluster } from '../kube/connect.js';
+import { overlappingPodCidrs } from '../checks/preflight.js';
 import type { ClusterFacts } from '../checks/preflight-facts.js';
-import { checkRoutability } from './routability.js';
+import { PROBE_RUN_LABEL } from './contract.js';
+import { routabilityChecks, type PodNetwork } from './diagnosis.js';
+import { probeRoutability, type ProbeOptions } from './probe.js';
+
+export interface RoutabilityStepOptions extends ProbeOptions { facts: ClusterFacts[] }
+
+/**
+ * Routability as both `check` and `install` run it: probes the clusters (Ctrl-C deletes the probes and ends
+ * the command with exit 130), then turns the results into checks with a diagnosis per failing pair.
+ */
+export async function checkRoutability(clusters: Cluster[], o: RoutabilityStepOptions, note: (line: string) => void,
+  progress?: (what: string) => void): Promise<{ report?: RoutabilityReport; checks: Check[] }> {
+  if (clusters.length < 2) return { checks: [check('ROUTABILITY', 'pass', 'a single cluster: no pod IPs to probe between clusters')] };
+  const { report, cleanupFailures } = await probeRoutability(clusters, { ...o, signal: o.signal ?? clusters[0]!.client.signal }, note, progress);
+  const net: PodNetwork = { namespace: o.namespace, overlaps: overlappingPodCidrs(o.facts),
+    podCidrs: new Map(o.facts.map((f) => [f.context, f.podCidrs])) };
+  const checks = routabilityChecks(report, net);
+  for (const f of cleanupFailures) {
+    checks.push(check('ROUTABILITY', 'warn', `${f.context}: could not delete the probe pods: ${f.message}`, { context: f.context,
+      hint: `delete them with kubectl delete pods -n ${o.namespace} -l ${PROBE_RUN_LABEL}=${report.runId}` }));
+  }
+  return { report, checks };
+}
 
 /** Which pairs need pod-IP routability before a datacenter goes to `target`: target with every peer. */
 export interface RoutabilityRequest {

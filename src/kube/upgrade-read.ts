@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { usageError } from '../errors.js';
-import type { KubeClient } from '../kube/client.js';
-import { getObject, listMetadata, type KubeObject } from '../kube/resources.js';
+import type { KubeClient } from './client.js';
+import { getObject, listMetadata, type KubeObject } from './resources.js';
 import { loadOperatorRelease, renderForCluster, type OperatorRelease, type ReleaseSourceOptions } from '../manifests/operator-release.js';
 import { OFFICIAL, type InstallRecord } from '../plan/install-record.js';
 import { objectKey, planClusterUpgrade, type ClusterUpgradePlan, type LiveObjects } from '../plan/upgrade.js';
