@@ -32,6 +32,14 @@ Examples:
   # CI: rotate every data plane's token (e.g. monthly)
   k8ssandra register --contexts cp,dp1,dp2 --rotate --token-ttl 90d --yes -o json`,
 
+  upgrade: `
+Examples:
+  # see what an upgrade would add, change and remove in each cluster
+  k8ssandra upgrade --contexts cp,dp1,dp2 --operator-version v1.32.5 --dry-run
+
+  # CI: upgrade from rendered manifests (air-gapped), as JSON
+  k8ssandra upgrade --contexts cp,dp1,dp2 --manifests ./k8ssandra-operator-v1.32.5 --yes -o json`,
+
   uninstall: `
 Examples:
   # see what would be deleted, and what is kept

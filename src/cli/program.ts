@@ -8,6 +8,7 @@ import { defineRegister } from './commands/register.js';
 import { defineRender } from './commands/render.js';
 import { defineStatus } from './commands/status.js';
 import { defineUninstall } from './commands/uninstall.js';
+import { defineUpgrade } from './commands/upgrade.js';
 import { EXAMPLES } from './examples.js';
 import { execute } from './execute.js';
 import type { CommandHost, GlobalOptions, Io } from './host.js';
@@ -53,6 +54,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   defineInstall(host);
   defineRegister(host);
   defineUninstall(host);
+  defineUpgrade(host);
   defineCheck(host);
   defineStatus(host);
   defineAddDc(host);

@@ -1,0 +1,114 @@
+// `upgrade` on the test bed: v1.29.1 installed into cp, dp1, dp2 (the real upstream releases), then the
+// plan (--dry-run), the upgrade to v1.32.5 checked with kubectl (images, the ConfigMap v1.32.5 no longer
+// has, the Certificate it adds, registration Secrets untouched), status, a second upgrade that changes
+// nothing, a refused downgrade, and upgrades killed at each stage that converge on a re-run.
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { kubectl, kubectlJson } from '../helpers/bed.js';
+import { certManagerManifests, k8ssandra, startK8ssandra, upstream } from '../helpers/cli.js';
+
+const NS = 'k8ssandra-operator';
+const V1291 = path.join(upstream, 'k8ssandra-operator-v1.29.1');
+const V1325 = path.join(upstream, 'k8ssandra-operator-v1.32.5');
+const CONTEXTS = ['cp', 'dp1', 'dp2'];
+const upgradeTo = (release: string, ...extra: string[]) => ['upgrade', '--contexts', CONTEXTS.join(','), '--manifests', release, '--yes', '-o', 'json', ...extra];
+
+/** The image tags of the operator Deployments in a cluster. */
+async function operatorImages(ctx: string): Promise<string[]> {
+  const ds = await kubectlJson(ctx, '-n', NS, 'get', 'deployments');
+  return ds.items.map((d: any) => d.spec.template.spec.containers[0].image).sort();
+}
+const has = async (ctx: string, kind: string, name: string) => (await kubectl(ctx, '-n', NS, 'get', kind, name, '--ignore-not-found', '-o', 'name')).trim() !== '';
+const record = async (ctx: string) => (await kubectlJson(ctx, '-n', NS, 'get', 'configmap', 'k8ssandra-install')).data;
+const secretVersions = async () => Object.fromEntries(await Promise.all(['dp1-kubeconfig', 'dp2-kubeconfig'].map(async (n) =>
+  [n, (await kubectlJson('cp', '-n', NS, 'get', 'secret', n)).metadata.resourceVersion]))) as Record<string, string>;
+
+async function expectAt(version: 'v1.29.1' | 'v1.32.5') {
+  for (const ctx of CONTEXTS) {
+    const images = await operatorImages(ctx);
+    expect(images.some((i) => i === `k8ssandra/k8ssandra-operator:${version}` || i.endsWith(`/k8ssandra-operator:${version}`)), `${ctx}: ${images}`).toBe(true);
+    expect(await has(ctx, 'configmap', 'cass-operator-manager-config'), ctx).toBe(version === 'v1.29.1');
+    expect(await has(ctx, 'certificate', 'cass-operator-metrics-certs'), ctx).toBe(version === 'v1.32.5');
+    expect((await record(ctx)).operatorVersion).toBe(version);
+    expect((await record(ctx)).upgradingTo).toBeUndefined();
+  }
+}
+
+describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () => {
+  beforeAll(async () => {
+    // What an earlier file left goes first (CRDs stay; --force: K8ssandraClusters may still name the data planes).
+    const u = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--force', '--yes']);
+    expect(u.exitCode, u.stderr).toBe(0);
+    const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--manifests', V1291, '--cert-manager-manifests', certManagerManifests,
+      '--skip-routability', '--yes']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await expectAt('v1.29.1');
+  });
+
+  it('--dry-run prints the plan per cluster (the ConfigMap removed, the Certificate added) and changes nothing', async () => {
+    const r = await k8ssandra(upgradeTo(V1325, '--dry-run'));
+    expect(r.exitCode, r.stderr).toBe(0);
+    const report = r.json();
+    expect(report.summary).toMatch(/^dry run: would upgrade cp, dp1, dp2 from v1\.29\.1 to v1\.32\.5/);
+    for (const ctx of CONTEXTS) {
+      const plan = report.upgrade.clusters.find((c: any) => c.context === ctx);
+      expect(plan).toMatchObject({ from: { operator: 'v1.29.1' }, to: { operator: 'v1.32.5' }, direction: 'upgrade' });
+      expect(plan.removed).toContain(`ConfigMap/${NS}/cass-operator-manager-config`);
+      expect(plan.added).toContain(`Certificate/${NS}/cass-operator-metrics-certs`);
+      expect(plan.changed.map((c: any) => c.ref)).toContain(`Deployment/${NS}/k8ssandra-operator`);
+    }
+    await expectAt('v1.29.1');
+  });
+
+  it('upgrades every cluster; registrations untouched; status healthy', async () => {
+    const before = await secretVersions();
+    const r = await k8ssandra(upgradeTo(V1325));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json().summary).toMatch(/^upgraded cp, dp1, dp2 from v1\.29\.1 to v1\.32\.5/);
+    // CRDs everywhere first, then the data planes, then the control plane.
+    expect(r.stderr.indexOf('Upgrade the CRDs')).toBeLessThan(r.stderr.indexOf('Upgrade the data planes'));
+    expect(r.stderr.indexOf('Upgrade the data planes')).toBeLessThan(r.stderr.indexOf('Upgrade the control plane'));
+    await expectAt('v1.32.5');
+    expect(await secretVersions()).toEqual(before);
+    expect(r.json().registrations.every((g: any) => g.verified && g.action === 'unchanged')).toBe(true);
+    const s = await k8ssandra(['status', '--contexts', CONTEXTS.join(','), '-o', 'json']);
+    expect(s.exitCode, s.stdout).toBe(0);
+  });
+
+  it('a second upgrade changes nothing', async () => {
+    const r = await k8ssandra(upgradeTo(V1325));
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json().summary).toBe('every cluster already runs k8ssandra-operator v1.32.5: nothing to upgrade');
+    expect(r.json().clusters.every((c: any) => c.changes.created + c.changes.changed === 0)).toBe(true);
+  });
+
+  it('a downgrade is refused (exit 3, UPGRADE-DIRECTION) and changes nothing', async () => {
+    const r = await k8ssandra(upgradeTo(V1291));
+    expect(r.exitCode, r.stderr).toBe(3);
+    const bad = r.json().checks.filter((c: any) => c.id === 'UPGRADE-DIRECTION' && c.status === 'fail');
+    expect(bad.map((c: any) => c.context).sort()).toEqual(CONTEXTS);
+    expect(bad[0].message).toMatch(/older than the installed v1\.32\.5/);
+    await expectAt('v1.32.5');
+  });
+
+  it.each([
+    ['the CRDs', /Upgrade the CRDs/],
+    ['the data planes', /Upgrade the data planes/],
+    ['the control plane', /Upgrade the control plane/],
+  ])('killed while upgrading %s, a re-run converges', async (_what, stageLine) => {
+    // Back to v1.29.1 (--force: a downgrade on purpose), then an upgrade killed when the stage starts.
+    const down = await k8ssandra(upgradeTo(V1291, '--force'));
+    expect(down.exitCode, down.stderr).toBe(0);
+    await expectAt('v1.29.1');
+    const p = startK8ssandra(upgradeTo(V1325));
+    await p.waitForStderr(stageLine);
+    p.kill('SIGKILL');
+    await p.result;
+    // Until it is done, status says an upgrade is under way rather than reporting version skew.
+    const s = await k8ssandra(['status', '--contexts', CONTEXTS.join(','), '-o', 'json']);
+    expect(JSON.stringify(s.json().checks)).not.toMatch(/"STATUS-VERSION-SKEW","[^"]*","status":"fail"/);
+    const again = await k8ssandra(upgradeTo(V1325));
+    expect(again.exitCode, again.stderr).toBe(0);
+    await expectAt('v1.32.5');
+  });
+});
