@@ -2,6 +2,7 @@ import semver from 'semver';
 import type { Role } from '../manifests/operator-release.js';
 import { cidrsOverlap } from '../util/cidr.js';
 import { check, type Check } from './catalog.js';
+import { describeInstaller, foreignHint } from '../plan/installed-by.js';
 import type { ClusterFacts } from './preflight-facts.js';
 
 export const MIN_KUBERNETES = '1.25.0';
@@ -62,6 +63,10 @@ function existingOperatorChecks(f: ClusterFacts, plan: PreflightPlan): Check[] {
     if (op.namespace !== plan.namespace) {
       out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs k8ssandra-operator in namespace ${op.namespace}`,
         { context, hint: `use --namespace ${op.namespace}, or uninstall that copy first` }));
+    } else if (op.installedBy && op.installedBy.by !== 'k8ssandra') {
+      const message = `${context}: the operator in ${op.namespace} was ${describeInstaller(op.installedBy)}`;
+      out.push(plan.allowVersionChange ? check('OPERATOR-OWNER', 'warn', `${message}; taken over (--force)`, { context })
+        : check('OPERATOR-OWNER', 'fail', message, { context, hint: foreignHint(op.installedBy, 'install') }));
     } else if (op.mode !== role) {
       out.push(check('OPERATOR-EXISTING', 'fail', `${context} already runs the operator as ${op.mode}, not ${role}`,
         { context, hint: op.mode === 'control-plane' ? `a second control plane is refused: use --control-plane ${context}, or uninstall it first` : 'uninstall it first (k8ssandra uninstall) or choose another --control-plane' }));

@@ -1,6 +1,7 @@
 import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
 import { deploymentAvailable, deploymentReplicas } from './apply.js';
 import { imageTag } from './images.js';
+import { installedBy, type Installer } from '../plan/installed-by.js';
 import type { KubeClient } from './client.js';
 
 /** An install of k8ssandra-operator found in a cluster: where, in which mode, which version. */
@@ -11,6 +12,8 @@ export interface ExistingOperator {
   clusterScoped?: boolean;
   available?: boolean;
   replicas?: { desired: number; available: number };
+  /** Who installed it: k8ssandra, Helm (with its release), or another tool. */
+  installedBy?: Installer;
 }
 
 /** Operator installs found in any namespace, with the mode their env says and whether they are available. */
@@ -22,6 +25,6 @@ export async function findOperators(client: KubeClient): Promise<ExistingOperato
     // Without a WATCH_NAMESPACE value (the cluster-scoped variant sets it empty) the operator watches all namespaces.
     const watch = (c.env ?? []).find((e: { name: string }) => e.name === 'WATCH_NAMESPACE');
     return { namespace: d.metadata.namespace, mode: env?.value === 'true' ? 'control-plane' : 'data-plane',
-      version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d), clusterScoped: !watch?.value && !watch?.valueFrom };
+      version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d), clusterScoped: !watch?.value && !watch?.valueFrom, installedBy: installedBy(d.metadata) };
   });
 }

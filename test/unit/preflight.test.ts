@@ -28,6 +28,17 @@ describe('preflight verdicts', () => {
     expect(c!.hint).toMatch(/second control plane is refused/);
   });
 
+  it('names an operator that Helm installed, and takes it over only with --force', () => {
+    const helm = { namespace: 'k8ssandra-operator', mode: 'data-plane' as const, version: 'v1.32.5',
+      installedBy: { by: 'helm' as const, release: 'k8ssandra-operator', namespace: 'k8ssandra-operator' } };
+    const [c] = byId(evaluatePreflight([facts('cp'), facts('dp1', { operators: [helm] })], plan), 'OPERATOR-OWNER');
+    expect(c).toMatchObject({ status: 'fail', message: 'dp1: the operator in k8ssandra-operator was installed by Helm release k8ssandra-operator in namespace k8ssandra-operator' });
+    expect(c!.hint).toMatch(/helm upgrade k8ssandra-operator -n k8ssandra-operator/);
+    expect(byId(evaluatePreflight([facts('cp'), facts('dp1', { operators: [helm] })], { ...plan, allowVersionChange: true }), 'OPERATOR-OWNER')[0]!.status).toBe('warn');
+    const ours = { ...helm, installedBy: { by: 'k8ssandra' as const } };
+    expect(byId(evaluatePreflight([facts('cp'), facts('dp1', { operators: [ours] })], plan), 'OPERATOR-OWNER')).toEqual([]);
+  });
+
   it('reports unreachable clusters, old versions, missing permissions and overlapping pod CIDRs', () => {
     const checks = evaluatePreflight([
       facts('cp', { podCidrs: ['10.0.0.0/16'] }),
