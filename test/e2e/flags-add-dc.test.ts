@@ -1,5 +1,5 @@
 // add-dc's flags for finding the cluster and for a new data plane: --copy-from, --namespace,
-// --control-plane, --operator-version, --skip-cert-manager, --api-server, --token-ttl, --force and
+// --control-plane, --operator-version, --skip-cert-manager, --api-server, --token-ttl, --bounded-tokens, --force and
 // --no-wait. A failed dry run for each refusal, then one real run with all of them; kubectl is the judge.
 // As in add-dc.test.ts, the test plays the operators: it writes the K8ssandraCluster's status itself.
 import { readFileSync } from 'node:fs';
@@ -100,7 +100,7 @@ describe('add-dc flags: a new data plane with every option', { timeout: 300_000 
   it('installs and registers dp2 as asked, appends dc3 copied from dcb, and does not wait (--no-wait)', async () => {
     const r = await addDc('--namespace', NS, '--control-plane', 'cp', '--operator-version', 'v1.32.5', '--size', '1',
       '--cert-manager-manifests', certManagerManifests, '--skip-routability', '--api-server', `dp2=${other}`, '--token-ttl', '3h',
-      '--force', '--no-wait', '--yes', '-o', 'json');
+      '--bounded-tokens', '--force', '--no-wait', '--yes', '-o', 'json');
     expect(r.exitCode, r.stderr).toBe(0);
     const report = r.json();
     expect(report.datacenter).toMatchObject({ name: 'dc3', context: 'dp2', copiedFrom: 'dcb', size: 1, action: 'created', dataPlane: 'installed', ready: false });
@@ -131,6 +131,8 @@ describe('add-dc flags: a new data plane with every option', { timeout: 300_000 
     expect(kc.clusters[0].cluster.server).toBe(other);
     const claims = JSON.parse(Buffer.from(kc.users[0].user.token.split('.')[1], 'base64url').toString('utf8'));
     expect(claims.exp - claims.iat).toBe(3 * 3600);
-    expect(report.registrations).toMatchObject([{ context: 'dp2', server: other, verified: true }]);
+    // --bounded-tokens: a TokenRequest token (the bed grants the lifetime asked: no cap to fall back from).
+    expect(report.registrations).toMatchObject([{ context: 'dp2', server: other, verified: true, credential: 'token', tokenLifetimeGrantedSeconds: 3 * 3600 }]);
+    expect(report.checks.find((c: any) => c.id === 'TOKEN-LIFETIME')).toMatchObject({ status: 'pass', context: 'dp2' });
   });
 });
