@@ -62,7 +62,7 @@ export interface FakeClusterOptions {
 }
 
 /** One request the fake answered, with its start and end in one sequence shared by all requests. */
-export interface LoggedRequest { method: string; path: string; query: Record<string, string>; user: string; code: number; start: number; end: number }
+export interface LoggedRequest { method: string; path: string; query: Record<string, string>; contentType?: string; user: string; code: number; start: number; end: number }
 
 interface Kind { group: string; version: string; kind: string; plural: string; namespaced: boolean; builtIn: boolean; crd?: string }
 interface Identity { user: string; rules?: Rule[] }
@@ -300,7 +300,7 @@ export class FakeCluster {
     } catch (e) {
       a = failure(500, 'InternalError', `fake: ${(e as Error).message}`);
     }
-    this.log.push({ method: r.method, path: r.path, query: r.query, user: identity.user, code: a.code, start, end: ++this.seq });
+    this.log.push({ method: r.method, path: r.path, query: r.query, contentType: r.contentType, user: identity.user, code: a.code, start, end: ++this.seq });
     return a;
   }
 
