@@ -127,6 +127,11 @@ function fieldsV1(fields: Set<string>): Record<string, any> {
   for (const f of fields) (JSON.parse(f) as string[]).reduce((o, k) => (o[`f:${k}`] ??= {}), out);
   return out;
 }
+const managedFieldsOf = (owners: Owner[]) => owners.map((m) => ({ manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time,
+  fieldsType: 'FieldsV1', fieldsV1: fieldsV1(m.fields), ...(m.subresource ? { subresource: m.subresource } : {}) }));
+/** The same managers owning the same fields (write times aside). */
+const sameOwners = (a: Owner[], b: Owner[]) => a.length === b.length && a.every((x) => b.some((y) => x.manager === y.manager
+  && x.operation === y.operation && x.subresource === y.subresource && x.fields.size === y.fields.size && [...x.fields].every((f) => y.fields.has(f))));
 const jsonPointer = (p: string) => p.slice(1).split('/').map((k) => k.replace(/~1/g, '/').replace(/~0/g, '~'));
 const sameJson = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
@@ -157,6 +162,8 @@ export class FakeCluster {
   private kinds: Kind[];
   private store = new Map<string, KubeObject>();
   private owners = new Map<string, Owner[]>();
+  /** managedFields as rendered, per object (rendering large CRDs' field sets on every read is slow). */
+  private managedFields = new Map<string, unknown[]>();
   private tokens = new Map<string, Token>();
   private reactors: ((r: Req) => Answer | undefined)[] = [];
   private rv = 1000;
@@ -512,8 +519,7 @@ export class FakeCluster {
       const { resourceVersion: _r, managedFields: _m, generation: _g, ...meta } = o.metadata;
       return JSON.stringify({ ...o, metadata: meta });
     };
-    const ownership = (os: Owner[]) => JSON.stringify(os.map((o) => [o.manager, o.operation, o.subresource, [...o.fields].sort()]).sort());
-    if (cur && content(cur) === content(next) && ownership(this.owners.get(key) ?? []) === ownership(owners)) {
+    if (cur && content(cur) === content(next) && sameOwners(this.owners.get(key) ?? [], owners)) {
       return { code: 200, body: this.render(key, cur) };
     }
     const time = this.time();
@@ -529,6 +535,7 @@ export class FakeCluster {
     next.metadata.resourceVersion = String(++this.rv);
     this.store.set(key, next);
     this.owners.set(key, owners);
+    this.managedFields.delete(key);
     if (!cur && kind.kind === 'Namespace') {
       this.seed({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: next.metadata.name }, data: { 'ca.crt': 'FAKE CA\n' } });
     }
@@ -595,14 +602,12 @@ export class FakeCluster {
   }
 
   private render(key: string, o: KubeObject): KubeObject {
-    return this.renderWith(o, this.owners.get(key) ?? []);
+    if (!this.managedFields.has(key)) this.managedFields.set(key, managedFieldsOf(this.owners.get(key) ?? []));
+    return { ...clone(o), metadata: { ...clone(o.metadata), managedFields: clone(this.managedFields.get(key)) } };
   }
 
   private renderWith(o: KubeObject, owners: Owner[]): KubeObject {
-    const out = clone(o);
-    out.metadata.managedFields = owners.map((m) => ({ manager: m.manager, operation: m.operation, apiVersion: m.apiVersion, time: m.time,
-      fieldsType: 'FieldsV1', fieldsV1: fieldsV1(m.fields), ...(m.subresource ? { subresource: m.subresource } : {}) }));
-    return out;
+    return { ...clone(o), metadata: { ...clone(o.metadata), managedFields: managedFieldsOf(owners) } };
   }
 
   private kindOf(apiVersion: string, kind: string): Kind {
