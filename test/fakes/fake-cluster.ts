@@ -71,16 +71,18 @@ interface Req { method: string; path: string; query: Record<string, string>; bod
 interface Owner { manager: string; operation: 'Apply' | 'Update'; apiVersion: string; time: string; subresource?: string; fields: Set<string> }
 interface Token { namespace: string; name: string; uid: string; exp: number }
 
-const BUILT_IN: [string, string, string, boolean][] = [
-  ['v1', 'Namespace', 'namespaces', false], ['v1', 'Node', 'nodes', false], ['v1', 'Pod', 'pods', true], ['v1', 'Secret', 'secrets', true],
-  ['v1', 'ConfigMap', 'configmaps', true], ['v1', 'Service', 'services', true], ['v1', 'ServiceAccount', 'serviceaccounts', true],
-  ['apps/v1', 'Deployment', 'deployments', true], ['apps/v1', 'StatefulSet', 'statefulsets', true],
-  ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true], ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true],
-  ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
-  ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
-  ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
-  ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],
-];
+// The built-in API the fake serves (part of a real server's), as discovery lists it: `Kind=plural`,
+// cluster-scoped kinds marked `^`. Written apart from src/kube/resources.ts on purpose: the fake is
+// what that code is checked against, so it must not share its list.
+const SERVED: Record<string, string> = {
+  v1: '^Namespace=namespaces ^Node=nodes Pod=pods Secret=secrets ConfigMap=configmaps Service=services ServiceAccount=serviceaccounts '
+    + 'Endpoints=endpoints Event=events PersistentVolumeClaim=persistentvolumeclaims',
+  'apps/v1': 'Deployment=deployments StatefulSet=statefulsets DaemonSet=daemonsets ReplicaSet=replicasets',
+  'rbac.authorization.k8s.io/v1': 'Role=roles RoleBinding=rolebindings ^ClusterRole=clusterroles ^ClusterRoleBinding=clusterrolebindings',
+  'apiextensions.k8s.io/v1': '^CustomResourceDefinition=customresourcedefinitions',
+  'admissionregistration.k8s.io/v1': '^ValidatingWebhookConfiguration=validatingwebhookconfigurations ^MutatingWebhookConfiguration=mutatingwebhookconfigurations',
+  'coordination.k8s.io/v1': 'Lease=leases',
+};
 /** Metadata the server owns: never part of a manager's fields. */
 const SERVER_META = new Set(['name', 'namespace', 'resourceVersion', 'uid', 'managedFields', 'creationTimestamp', 'generation']);
 
@@ -173,10 +175,11 @@ export class FakeCluster {
 
   constructor(private opts: FakeClusterOptions = {}) {
     this.name = opts.name ?? 'fake';
-    this.kinds = BUILT_IN.map(([gv, kind, plural, namespaced]) => {
+    this.kinds = Object.entries(SERVED).flatMap(([gv, list]) => list.split(' ').map((entry) => {
       const [group, version] = splitGv(gv);
-      return { group, version, kind, plural, namespaced, builtIn: true };
-    });
+      const [kind, plural] = entry.replace('^', '').split('=') as [string, string];
+      return { group, version, kind, plural, namespaced: !entry.startsWith('^'), builtIn: true };
+    }));
     for (const ns of ['default', 'kube-system', 'kube-public']) this.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
   }
 
