@@ -34,7 +34,8 @@
  * admission and schema validation (no defaults, any field is accepted), finalizers and graceful
  * deletion, owner-reference garbage collection, controllers (Deployments never become available unless
  * a test says so with `setStatus`), list-map merge keys in server-side apply, subresources other than
- * `serviceaccounts/token`, aggregated discovery, TLS.
+ * `serviceaccounts/token`, aggregated discovery, TLS. The in-memory client neither retries nor times out
+ * (client.ts's retries are tested on their own); `failWith` answers what a test needs to fail.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import http from 'node:http';
@@ -230,10 +231,15 @@ export class FakeCluster {
         const url = new URL(req.url ?? '/', 'http://x');
         const text = Buffer.concat(chunks).toString('utf8');
         const start = ++this.seq;
-        const identity = this.authenticate(req.headers.authorization);
-        const r: Req = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: text ? JSON.parse(text) : undefined,
+        const r: Req = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), body: undefined,
           contentType: req.headers['content-type'], accept: req.headers.accept };
-        const a = identity ? this.answer(r, identity, start) : failure(401, 'Unauthorized', 'Unauthorized');
+        let a: Answer;
+        try {
+          r.body = text ? JSON.parse(text) : undefined;
+          a = this.answer(r, this.authenticate(req.headers.authorization) ?? { user: 'system:anonymous', rules: [] }, start);
+        } catch {
+          a = failure(400, 'BadRequest', 'the body of the request is not JSON');
+        }
         res.writeHead(a.code, { 'Content-Type': 'application/json' }).end(JSON.stringify(a.body));
       });
     });
@@ -247,7 +253,7 @@ export class FakeCluster {
     this.server = undefined;
   }
 
-  /** Puts objects in place as another manager would (server-side apply, forced), bypassing authorization. */
+  /** Puts objects in place as another manager would (server-side apply, forced), bypassing authorization; `status` is ignored (use setStatus). */
   seed(...objs: KubeObject[]): void {
     for (const o of objs) {
       const a = this.handle({ method: 'PATCH', path: this.pathOf(o), query: { fieldManager: 'test-seed', force: 'true' }, body: clone(o),
@@ -306,7 +312,8 @@ export class FakeCluster {
   private answer(r: Req, identity: Identity, start: number): Answer {
     let a: Answer;
     try {
-      a = this.reactors.reduce<Answer | undefined>((x, f) => x ?? f(r), undefined) ?? this.handle(r, identity);
+      a = identity.user === 'system:anonymous' ? failure(401, 'Unauthorized', 'Unauthorized')
+        : this.reactors.reduce<Answer | undefined>((x, f) => x ?? f(r), undefined) ?? this.handle(r, identity);
     } catch (e) {
       a = failure(500, 'InternalError', `fake: ${(e as Error).message}`);
     }
