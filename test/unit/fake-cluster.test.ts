@@ -111,4 +111,21 @@ describe('the fake cluster', () => {
       await f.close();
     }
   });
+  it('answers the same error in memory as over HTTP through the real client', async () => {
+    const f = new FakeCluster({ name: 'dp', rules: [{ verbs: ['get'], apiGroups: [''], resources: ['configmaps'] }] });
+    const server = await f.serve();
+    try {
+      const real = await createClient({ name: 'dp', clusterName: 'dp', server,
+        kubeconfig: { clusters: [{ name: 'dp', cluster: { server } }], users: [{ name: 'u', user: { token: f.adminToken } }] } }, { retries: 0 });
+      const fields = (e: ApiError) => ({ name: e.name, status: e.status, reason: e.reason, message: e.message, context: e.context });
+      for (const path of ['/api/v1/namespaces/default/secrets/x', '/api/v1/namespaces/default/configmaps/missing', '/apis/nowhere.io/v1']) {
+        const viaHttp = await real.request({ path }).catch((e) => e);
+        const inMemory = await f.client().request({ path }).catch((e) => e);
+        expect(viaHttp).toBeInstanceOf(ApiError);
+        expect(fields(inMemory)).toEqual(fields(viaHttp));
+      }
+    } finally {
+      await f.close();
+    }
+  });
 });
