@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { connect, connectAll, type Cluster } from '../kube/connect.js';
-import { evaluateStatus, type StatusVerdict } from '../status/evaluate.js';
+import { evaluateStatus, type StatusVerdict } from '../status/report.js';
 import { gatherStatus } from '../status/gather.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { ReportDraft } from '../run/report.js';

@@ -1,4 +1,4 @@
-// What `status` learns from the clusters: plain data, so that the verdicts (evaluate.ts) are pure
+// What `status` learns from the clusters: plain data, so that the verdicts (findings.ts, report.ts) are pure
 // functions that unit tests feed by hand. Nothing here holds a credential.
 import type { InstallRecord } from '../plan/install-record.js';
 import type { ExistingOperator } from '../kube/operators.js';

@@ -11,7 +11,8 @@ const NS = 'k8ssandra-operator';
 const V1291 = path.join(upstream, 'k8ssandra-operator-v1.29.1');
 const V1325 = path.join(upstream, 'k8ssandra-operator-v1.32.5');
 const CONTEXTS = ['cp', 'dp1', 'dp2'];
-const upgradeTo = (release: string, ...extra: string[]) => ['upgrade', '--contexts', CONTEXTS.join(','), '--manifests', release, '--yes', '-o', 'json', ...extra];
+const upgrade = (...args: string[]) => k8ssandra(['upgrade', '--contexts', 'cp,dp1,dp2', '--yes', '-o', 'json', ...args]);
+const startUpgrade = (...args: string[]) => startK8ssandra(['upgrade', '--contexts', 'cp,dp1,dp2', '--yes', '-o', 'json', ...args]);
 
 /** The image tags of the operator Deployments in a cluster. */
 async function operatorImages(ctx: string): Promise<string[]> {
@@ -46,7 +47,7 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
   });
 
   it('--dry-run prints the plan per cluster (the ConfigMap removed, the Certificate added) and changes nothing', async () => {
-    const r = await k8ssandra(upgradeTo(V1325, '--dry-run'));
+    const r = await upgrade('--manifests', V1325, '--dry-run');
     expect(r.exitCode, r.stderr).toBe(0);
     const report = r.json();
     expect(report.summary).toMatch(/^dry run: would upgrade cp, dp1, dp2 from v1\.29\.1 to v1\.32\.5/);
@@ -62,7 +63,7 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
 
   it('upgrades every cluster; registrations untouched; status healthy', async () => {
     const before = await secretVersions();
-    const r = await k8ssandra(upgradeTo(V1325));
+    const r = await upgrade('--manifests', V1325);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json().summary).toMatch(/^upgraded cp, dp1, dp2 from v1\.29\.1 to v1\.32\.5/);
     // CRDs everywhere first, then the data planes, then the control plane.
@@ -75,15 +76,15 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
     expect(s.exitCode, s.stdout).toBe(0);
   });
 
-  it('a second upgrade changes nothing', async () => {
-    const r = await k8ssandra(upgradeTo(V1325));
+  it('a second upgrade changes nothing (the release by version: the one the install records name)', async () => {
+    const r = await upgrade('--operator-version', 'v1.32.5', '--control-plane', 'cp', '--namespace', NS, '--timeout', '10m');
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json().summary).toBe('every cluster already runs k8ssandra-operator v1.32.5: nothing to upgrade');
     expect(r.json().clusters.every((c: any) => c.changes.created + c.changes.changed === 0)).toBe(true);
   });
 
   it('a downgrade is refused (exit 3, UPGRADE-DIRECTION) and changes nothing', async () => {
-    const r = await k8ssandra(upgradeTo(V1291));
+    const r = await upgrade('--manifests', V1291);
     expect(r.exitCode, r.stderr).toBe(3);
     const bad = r.json().checks.filter((c: any) => c.id === 'UPGRADE-DIRECTION' && c.status === 'fail');
     expect(bad.map((c: any) => c.context).sort()).toEqual(CONTEXTS);
@@ -97,10 +98,10 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
     ['the control plane', /Upgrade the control plane/],
   ])('killed while upgrading %s, a re-run converges', async (_what, stageLine) => {
     // Back to v1.29.1 (--force: a downgrade on purpose), then an upgrade killed when the stage starts.
-    const down = await k8ssandra(upgradeTo(V1291, '--force'));
+    const down = await upgrade('--manifests', V1291, '--force');
     expect(down.exitCode, down.stderr).toBe(0);
     await expectAt('v1.29.1');
-    const p = startK8ssandra(upgradeTo(V1325));
+    const p = startUpgrade('--manifests', V1325);
     await p.waitForStderr(stageLine);
     p.kill('SIGKILL');
     await p.result;
@@ -113,7 +114,7 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
     if (new Set(s.json().clusters.map((c: any) => c.operatorVersion)).size > 1) {
       expect(skew.map((c: any) => c.message).join('\n')).toMatch(/upgrading from v1\.29\.1 to v1\.32\.5/);
     }
-    const again = await k8ssandra(upgradeTo(V1325));
+    const again = await upgrade('--manifests', V1325);
     expect(again.exitCode, again.stderr).toBe(0);
     await expectAt('v1.32.5');
   });

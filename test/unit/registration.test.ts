@@ -5,8 +5,7 @@ import { clientConfigName, dataPlaneAccessObjects, describeToken, humanDuration,
 import { parseDuration } from '../../src/util/duration.js';
 import { accessVerdict, intendedAccess } from '../../src/registration/credentials.js';
 import { writeBatch } from '../../src/registration/register.js';
-import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
-import type { Cluster } from '../../src/kube/connect.js';
+import { crdObject, FakeCluster } from '../fakes/fake-cluster.js';
 
 describe('registration objects', () => {
   it('sanitises EKS and GKE context names into valid, distinct Kubernetes names', () => {
@@ -52,42 +51,21 @@ describe('registration objects', () => {
   });
 });
 
-/**
- * A control plane that answers what applyAll asks (discovery, metadata lists, server-side apply) and
- * records when each write starts and ends. Secret writes answer slowly: a batch that started its
- * ClientConfigs before every Secret was stored would show it.
- */
-function recordingControlPlane() {
-  const events: string[] = [];
-  const client: KubeClient = {
-    context: 'cp', server: 'https://cp', requestCount: 0, detached: () => client,
-    async request(req: KubeRequest) {
-      if (req.method === 'PATCH') {
-        const name = `${req.path.includes('/secrets/') ? 'Secret' : 'ClientConfig'} ${req.path.split('/').pop()}`;
-        events.push(`start ${name}`);
-        await new Promise((r) => setTimeout(r, req.path.includes('/secrets/') ? 20 : 1));
-        events.push(`end ${name}`);
-        const body = req.body as { metadata: object };
-        return { ...body, metadata: { ...body.metadata, resourceVersion: '1' } };
-      }
-      if (req.path === '/apis/config.k8ssandra.io/v1beta1') return { resources: [{ name: 'clientconfigs', kind: 'ClientConfig', namespaced: true }] };
-      return { items: [] };
-    },
-  } as KubeClient;
-  return { cp: { ctx: { name: 'cp' }, client } as unknown as Cluster, events };
-}
-
 describe('the registration batch', () => {
   it('stores every Secret before it writes any ClientConfig', async () => {
-    const { cp, events } = recordingControlPlane();
+    // Secret writes answer slowly: a batch that started its ClientConfigs before every Secret was stored would show it.
+    const fake = new FakeCluster({ name: 'cp', latency: (r) => (r.method === 'PATCH' && r.path.includes('/secrets/') ? 20 : 1) });
+    fake.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }, crdObject('config.k8ssandra.io', 'ClientConfig', 'clientconfigs', ['v1beta1']));
     const objs = ['dp1', 'dp2', 'dp3'].map((c) => registrationObjects(c, 'ns', 'KUBECONFIG'));
-    const [secrets, clientConfigs] = await writeBatch(cp, objs, {});
+    const [secrets, clientConfigs] = await writeBatch(fake.cluster(), objs, {});
     expect(secrets.map((s) => s.ref)).toEqual(['Secret/ns/dp1-kubeconfig', 'Secret/ns/dp2-kubeconfig', 'Secret/ns/dp3-kubeconfig']);
     expect(clientConfigs.map((c) => c.action)).toEqual(['created', 'created', 'created']);
-    const lastSecretEnd = events.map((e, i) => (e.startsWith('end Secret') ? i : -1)).reduce((a, b) => Math.max(a, b));
-    const firstClientConfig = events.findIndex((e) => e.startsWith('start ClientConfig'));
-    expect(events.filter((e) => e.startsWith('start'))).toHaveLength(6);
+    const writes = fake.log.filter((r) => r.method === 'PATCH');
+    expect(writes).toHaveLength(6);
+    const lastSecretEnd = Math.max(...writes.filter((w) => w.path.includes('/secrets/')).map((w) => w.end));
+    const firstClientConfig = Math.min(...writes.filter((w) => w.path.includes('/clientconfigs/')).map((w) => w.start));
     expect(firstClientConfig).toBeGreaterThan(lastSecretEnd);
+    expect(fake.list('config.k8ssandra.io/v1beta1', 'ClientConfig').map((c) => c.spec.kubeConfigSecret.name)).toEqual(['dp1-kubeconfig', 'dp2-kubeconfig', 'dp3-kubeconfig']);
   });
 });
 
@@ -112,7 +90,6 @@ describe('the intended access of the control plane\'s account', () => {
     expect(answer('ns', false, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)', 'read Secrets in kube-system']);
   });
 });
-
 describe('token lifetimes', () => {
   const jwt = (claims: object) => `h.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.s`;
   const now = Date.UTC(2026, 10, 30, 12);

@@ -5,7 +5,8 @@ import { storedContext } from '../../src/registration/credentials.js';
 import { imageTag } from '../../src/kube/images.js';
 import { REPORT_SCHEMA_VERSION, type Report } from '../../src/report/model.js';
 import type { ClientConfigFacts, ContextFacts, DatacenterFacts, K8ssandraClusterFacts, StatusFacts } from '../../src/status/facts.js';
-import { evaluateStatus, userContextOf } from '../../src/status/evaluate.js';
+import { userContextOf } from '../../src/status/findings.js';
+import { evaluateStatus } from '../../src/status/report.js';
 import { styler } from '../../src/ui/style.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
