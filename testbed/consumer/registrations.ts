@@ -65,8 +65,10 @@ export function remoteConfig(kubeconfig: string, contextName: string, where: str
 
 /** What an API error means for a registration (client-node raises ApiException with `code`, node-fetch FetchError with an errno `code`). */
 export function classify(e: unknown): { breakage: Breakage; message: string } {
-  const err = e as { code?: number | string; body?: unknown; message?: string };
+  const err = e as { code?: number | string; statusCode?: number; body?: unknown; message?: string };
   const firstLine = String(err?.message ?? e).split('\n')[0]!;
+  // A watch that the server answers with an error status carries it as statusCode.
+  if (typeof err?.code !== 'number' && typeof err?.statusCode === 'number') return classify({ code: err.statusCode, body: { message: firstLine } });
   if (typeof err?.code === 'number') {
     let status = '';
     try {
