@@ -63,9 +63,9 @@ export function startDataPlane(reg: Registration, opts: SyncOptions): DataPlane 
     // A kind not served is looked up again every 10 s (source.Kind); a failed list or watch is retried
     // with backoff, as client-go's reflector does (up to 30 s there; 10 s here).
     informer.on('error', (err: unknown) => {
+      if (stopped()) return; // our own abort
       const c = /Unrecognized API version and kind/.test(String((err as Error)?.message)) ? { breakage: 'not-served' as const, message: '' } : classify(err);
       note(kind, c.breakage, c.breakage === 'not-served' ? `no matches for kind "${kind}" in version "${apiVersion}"` : c.message);
-      if (stopped()) return;
       const delay = c.breakage === 'not-served' ? KIND_RETRY_MS : backoff;
       backoff = Math.min(backoff * 2, 10_000);
       setTimeout(() => { if (!stopped()) void informer.start(); }, delay).unref();

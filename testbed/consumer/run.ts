@@ -50,7 +50,7 @@ for (let run = 0; !stop.signal.aborted; run++) {
   const next = nextRestart(entry, Date.now(), backoff);
   entry = next.entry;
   restarts++;
-  log.write({ event: 'restarting', restarts, delayMs: next.at - Date.now() });
+  log.write({ event: 'restarting', restarts, delayMs: Math.max(0, next.at - Date.now()) });
   await sleep(Math.max(0, next.at - Date.now()), undefined, { signal: stop.signal }).catch(() => {});
 }
 log.write({ event: 'supervisor-stop', restarts, why });
