@@ -11,7 +11,7 @@ import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type KubernetesObjec
 import { startDataPlane, type DataPlane } from './data-plane.js';
 import { DEFAULT_NAMESPACE, parseSeconds } from './control.js';
 import { EventLog, type ExitReason } from './events.js';
-import { Broken, CLIENT_CONFIG, classify, contextOf, hashOf, loadRegistrations, readSecret, RESOURCE_HASH, SECRET_HASH, secretOf, type ClientConfig, type Registration } from './registrations.js';
+import { Broken, CLIENT_CONFIG, classify, hashOf, loadRegistrations, readSecret, RESOURCE_HASH, SECRET_HASH, secretOf, type ClientConfig, type Registration } from './registrations.js';
 
 interface Options { kubeconfig: string; context: string; namespace: string; clusterScoped: boolean; cacheSyncTimeoutMs: number; log: EventLog }
 interface Ending { code: number; reason: ExitReason; message: string; breakage?: Broken['breakage']; context?: string }
