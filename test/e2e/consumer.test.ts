@@ -44,8 +44,9 @@ describe('a control plane that consumes the registrations like k8ssandra-operato
   });
   afterAll(async () => {
     await consumer?.stop();
-    // Working credentials again (the last test broke them), and none of the consumer's annotations.
-    const r = await register('--rotate');
+    // Working credentials again (the last tests broke them), and none of the consumer's annotations.
+    // --force: the tests' kubectl patch took the Secrets' field data.kubeconfig over from the CLI.
+    const r = await register('--rotate', '--force');
     expect(r.exitCode, r.stderr).toBe(0);
     await kubectl('cp', '-n', NS, 'annotate', 'clientconfigs', ...DATA_PLANES, ...HASHES.map((h) => `${h}-`));
   });
