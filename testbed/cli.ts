@@ -1,6 +1,8 @@
-// npm run testbed -- up [--clusters N] | down | status [--json] | cut A B | heal [A B] | safety
+// npm run testbed -- up [--clusters N] | down | status [--json] | cut A B | heal [A B] | safety | consumer ...
 import { parseArgs } from 'node:util';
 import { cut, down, heal, safetyCheck, status, up, type BedStatus } from './bed.js';
+import { eventsPath, parseSeconds, startConsumer, stopConsumer } from './consumer/control.js';
+import { readEvents } from './consumer/events.js';
 
 const USAGE = `usage: npm run testbed -- <command>
   up [--clusters N]   start N clusters (default 3, at most 20) and the pod network agent; idempotent
@@ -8,7 +10,12 @@ const USAGE = `usage: npm run testbed -- <command>
   status [--json]     health of each cluster and of the agent; exit 1 when unhealthy
   cut A B             drop traffic between the pod networks of contexts A and B
   heal [A B]          heal one cut, or all of them
-  safety              run the network safety check on the running bed`;
+  safety              run the network safety check on the running bed
+  consumer start [--namespace NS] [--cluster-scoped] [--cache-sync-timeout 120s] [--backoff 10s]
+                      run a control plane that consumes the ClientConfigs of cp like k8ssandra-operator
+                      (restarted like a kubelet would); see testbed/README.md
+  consumer stop       stop it
+  consumer events     what it saw, one JSON line per event`;
 
 const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
 
@@ -29,7 +36,8 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { clusters: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    options: { clusters: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
+      namespace: { type: 'string' }, 'cluster-scoped': { type: 'boolean' }, 'cache-sync-timeout': { type: 'string' }, backoff: { type: 'string' } },
   });
   const [command, ...rest] = positionals;
   switch (values.help ? 'help' : command) {
@@ -55,6 +63,23 @@ async function run(argv: string[]): Promise<number> {
       return 0;
     case 'safety':
       return (await safetyCheck()).exitCode;
+    case 'consumer':
+      if (rest[0] === 'start') {
+        const seconds = (v?: string) => (v === undefined ? undefined : parseSeconds(v));
+        const { pid } = await startConsumer({ namespace: values.namespace, clusterScoped: values['cluster-scoped'],
+          cacheSyncTimeoutMs: seconds(values['cache-sync-timeout']), backoffMs: seconds(values.backoff) });
+        console.log(`consumer supervisor pid ${pid}; events: ${eventsPath}`);
+        return 0;
+      }
+      if (rest[0] === 'stop') {
+        console.log((await stopConsumer()) ? 'consumer stopped' : 'no consumer running');
+        return 0;
+      }
+      if (rest[0] === 'events') {
+        for (const e of readEvents(eventsPath)) console.log(JSON.stringify(e));
+        return 0;
+      }
+      break;
     case 'help':
       console.log(USAGE);
       return 0;
