@@ -1,6 +1,7 @@
 // The findings of `status`: each STATUS-* finding is a small pure function from the facts (and the
 // view of the installation they share) to named checks. report.ts puts them in order.
 import { check, type Check } from '../checks/catalog.js';
+import { describeInstaller, foreignHint } from '../plan/installed-by.js';
 import { RENEW_WHEN_LEFT } from '../registration/objects.js';
 import type { DatacenterStatus } from '../report/model.js';
 import type { ClientConfigFacts, ContextFacts, K8ssandraClusterFacts, StatusFacts } from './facts.js';
@@ -121,6 +122,10 @@ export function operatorFindings(c: ContextFacts, registered: boolean, hint: str
     ? check('STATUS-OPERATOR-NOT-READY', 'fail', `${context}: ${problems.join('; ')}`,
       { context, hint: `kubectl --context ${context} -n ${ns} get deployments,pods shows why (scaled down? crash-looping? image not pulled?); ${hint} restores the Deployments` })
     : check('STATUS-OPERATOR-NOT-READY', 'pass', `k8ssandra-operator ${c.operators[0]!.version ?? ''} and cass-operator ${c.cassOperators[0]?.version ?? ''} available`.replace(/ {2,}/g, ' '), { context }));
+  for (const o of c.operators.filter((x) => x.installedBy && x.installedBy.by !== 'k8ssandra')) {
+    out.push(check('OPERATOR-OWNER', 'warn', `${context}: the operator in ${o.namespace} was ${describeInstaller(o.installedBy!)}`,
+      { context, hint: foreignHint(o.installedBy!, 'upgrade') }));
+  }
   out.push(c.certManager === false
     ? check('CERT-MANAGER', 'fail', `${context}: cert-manager is missing: the operators' webhook certificates cannot be issued`, { context, hint: `install cert-manager: ${hint}` })
     : check('CERT-MANAGER', 'pass', 'cert-manager is installed', { context }));
@@ -170,7 +175,15 @@ export function versionSkewFindings(clusters: ContextFacts[], hint: string): Che
   ] as const) {
     const byVersion = new Map<string, string[]>();
     for (const c of clusters) for (const v of versionsOf(c)) if (v) byVersion.set(v, [...(byVersion.get(v) ?? []), c.context]);
-    if (byVersion.size > 1) {
+    // An upgrade under way (install records say where clusters are going) is not skew, unless it stays so.
+    const upgrading = [...new Set(clusters.map((c) => c.installRecord?.upgradingTo).filter((v): v is string => !!v))];
+    if (byVersion.size > 1 && upgrading.length && what === 'k8ssandra-operator') {
+      const from = [...byVersion.keys()].filter((v) => !upgrading.includes(v));
+      out.push(check('STATUS-VERSION-SKEW', 'warn', `upgrading from ${from.join(', ')} to ${upgrading.join(', ')}: ${[...byVersion].map(([v, cs]) => `${cs.join(', ')} ${v}`).join('; ')}`,
+        { hint: `if no upgrade is running, finish it: k8ssandra upgrade --contexts ${clusters.map((c) => c.context).join(',')} --operator-version ${upgrading[0]}` }));
+    } else if (byVersion.size > 1 && upgrading.length) {
+      out.push(check('STATUS-VERSION-SKEW', 'warn', `${what} versions differ while upgrading to k8ssandra-operator ${upgrading.join(', ')}`));
+    } else if (byVersion.size > 1) {
       const list = [...byVersion].map(([v, cs]) => `${cs.join(', ')} ${v}`).join('; ');
       out.push(check('STATUS-VERSION-SKEW', 'fail', `${what} versions differ between clusters: ${list}`,
         { hint: `run one release everywhere: ${hint} --operator-version VERSION` }));
@@ -233,6 +246,12 @@ export function tokenFinding(cc: ClientConfigFacts, now: number, context: string
   }
   const lifetime = cc.tokenIssuedAt ? exp - Date.parse(cc.tokenIssuedAt) : undefined;
   const left = exp - now;
+  if (lifetime !== undefined && lifetime < 7 * DAY && left >= lifetime * RENEW_WHEN_LEFT) {
+    // Fresh, but short-lived (an API server that caps tokens, or --bounded-tokens): it must be renewed often.
+    const every = describeSpan(lifetime * (1 - RENEW_WHEN_LEFT));
+    return check('STATUS-TOKEN-EXPIRING', 'warn', `${label}: the token lasts ${describeSpan(lifetime)} (expires on ${date}): renew it at least every ${every}`,
+      { context, hint: `renew it on a schedule (${hint}), or register it with a token Secret that lasts (leave out --bounded-tokens)` });
+  }
   if (lifetime ? left < lifetime * RENEW_WHEN_LEFT : left < 7 * DAY) {
     return check('STATUS-TOKEN-EXPIRING', 'warn', `${label}: the token expires on ${date}, in ${describeSpan(left)}`,
       { context, hint: `renew it before then: ${hint} (renews tokens with less than a third of their lifetime left)` });

@@ -81,6 +81,7 @@ function registrationReport(cc: ClientConfigFacts, contexts: ContextFacts[], use
   return {
     context: cc.contextName, clientConfig: cc.name, secret: cc.secretName, serviceAccount: cc.serviceAccount ?? '', server: cc.server ?? '',
     verified: cc.credentials === 'ok', action: 'unchanged', ...(cc.tokenExpiresAt ? { tokenExpiresAt: cc.tokenExpiresAt } : {}),
+    ...credentialOf(cc),
     controlPlane: cc.controlPlane, namespace: cc.namespace, ...(user ? { userContext: user.context } : {}),
     used: used.has(`${cc.controlPlane}/${cc.contextName}`), ...(cc.problem ? { problem: cc.problem } : {}),
   };
@@ -91,4 +92,12 @@ function summarize(ok: boolean, fails: Check[], clusters: ClusterReport[], kcs: 
   const shape = `${clusters.length} cluster(s), ${kcs.length} K8ssandraCluster(s), ${dcs.filter((d) => d.ready).length}/${dcs.length} datacenter(s) ready`;
   if (ok) return `healthy: ${shape}`;
   return `${fails.length} problem(s): ${fails[0]!.message}${fails.length > 1 ? ` (and ${fails.length - 1} more)` : ''}; ${shape}`;
+}
+
+/** What a stored credential is: a bounded token (with its lifetime) or a token Secret's, which does not expire. */
+function credentialOf(cc: ClientConfigFacts): Pick<RegistrationReport, 'credential' | 'tokenLifetimeGrantedSeconds'> {
+  if (cc.credentials === 'invalid') return {};
+  if (!cc.tokenExpiresAt) return { credential: 'secret' };
+  return { credential: 'token',
+    ...(cc.tokenIssuedAt ? { tokenLifetimeGrantedSeconds: Math.round((Date.parse(cc.tokenExpiresAt) - Date.parse(cc.tokenIssuedAt)) / 1000) } : {}) };
 }
