@@ -200,7 +200,7 @@ async function setUpDataPlane(o: AddDcOptions, c: SetUpContext, ui: Reporter, ou
   const crossCluster = (ch: Check) => ch.id === 'K8S-SAME-CLUSTER' || ch.id === 'POD-CIDR-OVERLAP';
   const clusters = [cp, target, ...peers.filter((p) => !near.has(p.ctx.name))];
   const facts = await preflightStep(clusters, roleOf,
-    { controlPlane: cp.ctx.name, namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager }, ui, out.checks,
+    { controlPlane: cp.ctx.name, namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, release }, ui, out.checks,
     (ch) => crossCluster(ch) || near.has(ch.context ?? ''));
 
   await ui.step('Routability between clusters', async (s) => {

@@ -44,7 +44,7 @@ export async function runInstall(o: InstallOptions, ui: Reporter, out: FlowResul
   const records = await readInstallRecords([cp, ...clusters.filter((c) => c !== cp)], o.namespace);
   const release = await loadReleaseStep({ manifests: o.manifests, operatorVersion: o.operatorVersion, clusterScoped: o.clusterScoped }, ui, [...records.values()]);
   const facts = await preflightStep(clusters, roleOf,
-    { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force }, ui, checks);
+    { controlPlane: cpName, namespace: o.namespace, operatorVersion: release.version, installCertManager: !o.skipCertManager, allowVersionChange: o.force, release }, ui, checks);
 
   await ui.step('Routability between clusters', async (s) => {
     if (o.skipRoutability) {

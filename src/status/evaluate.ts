@@ -1,5 +1,6 @@
 // The verdicts of `status`: pure functions from facts to named checks and report sections.
 import { check, type Check } from '../checks/catalog.js';
+import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { RENEW_WHEN_LEFT } from '../plan/registration.js';
 import { noChanges, type ClusterReport, type DatacenterStatus, type K8ssandraClusterReport, type RegistrationReport } from '../report/model.js';
 import type { ClientConfigFacts, ContextFacts, StatusFacts } from './facts.js';
@@ -131,13 +132,20 @@ function operatorChecks(c: ContextFacts, registered: boolean, hint: string): Che
   }
   const out: Check[] = [];
   const problems: string[] = [];
-  for (const o of c.operators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`k8ssandra-operator in ${o.namespace} ${notAvailable(o.replicas)}`);
+  // What Kubernetes says about a Deployment that is not available (Unschedulable, FailedCreate, ...).
+  const reasons = Object.values(c.whyNotAvailable ?? {});
+  const why = (ns: string, name?: string) => {
+    const r = name ? c.whyNotAvailable?.[`${ns}/${name}`] : undefined;
+    return r ? `: ${r.message}` : '';
+  };
+  for (const o of c.operators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`k8ssandra-operator in ${o.namespace} ${notAvailable(o.replicas)}${why(o.namespace, OPERATOR_DEPLOYMENT)}`);
   if (!c.cassOperators.length) problems.push('cass-operator is not installed');
-  for (const o of c.cassOperators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`cass-operator in ${o.namespace} ${notAvailable(o.replicas)}`);
+  for (const o of c.cassOperators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`cass-operator in ${o.namespace} ${notAvailable(o.replicas)}${why(o.namespace, o.name)}`);
   const ns = c.operators[0]!.namespace;
   out.push(problems.length
     ? check('STATUS-OPERATOR-NOT-READY', 'fail', `${context}: ${problems.join('; ')}`,
-      { context, hint: `kubectl --context ${context} -n ${ns} get deployments,pods shows why (scaled down? crash-looping? image not pulled?); ${hint} restores the Deployments` })
+      { context, hint: reasons.length ? reasons[0]!.hint
+        : `kubectl --context ${context} -n ${ns} get deployments,pods shows why (scaled down? crash-looping? image not pulled?); ${hint} restores the Deployments` })
     : check('STATUS-OPERATOR-NOT-READY', 'pass', `k8ssandra-operator ${c.operators[0]!.version ?? ''} and cass-operator ${c.cassOperators[0]?.version ?? ''} available`.replace(/ {2,}/g, ' '), { context }));
   out.push(c.certManager === false
     ? check('CERT-MANAGER', 'fail', `${context}: cert-manager is missing: the operators' webhook certificates cannot be issued`, { context, hint: `install cert-manager: ${hint}` })

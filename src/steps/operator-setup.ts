@@ -41,7 +41,7 @@ export function loadReleaseStep(o: ReleaseSourceOptions, ui: Reporter, records: 
 export function preflightStep(clusters: Cluster[], roleOf: RoleOf, plan: PreflightPlan, ui: Reporter, checks: Check[],
   keep: (c: Check) => boolean = () => true): Promise<ClusterFacts[]> {
   return ui.step('Preflight checks', async (s) => {
-    const f = await gatherAll(clusters, roleOf, plan.namespace);
+    const f = await gatherAll(clusters, roleOf, plan.namespace, plan.release);
     const found = evaluatePreflight(f, plan).filter(keep);
     checks.push(...found);
     for (const c of found.filter((c) => c.status !== 'pass')) s.note(`${ui.style.mark[c.status]} [${c.id}] ${c.message}`);

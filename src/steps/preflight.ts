@@ -1,9 +1,10 @@
 import pLimit from 'p-limit';
 import semver from 'semver';
+import { admissionChecks, dryRunReleasePods, type AdmissionOutcome } from '../checks/admission.js';
 import { check, type Check } from '../checks/catalog.js';
 import { ApiError, ConnectError, type KubeClient } from '../kube/client.js';
 import { managedByUs, type KubeObject } from '../kube/resources.js';
-import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
+import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, renderForCluster, type OperatorRelease, type Role } from '../manifests/operator-release.js';
 import { cidrsOverlap } from '../util/cidr.js';
 import { deploymentAvailable, deploymentReplicas } from './apply.js';
 import type { Cluster } from './connect.js';
@@ -39,6 +40,8 @@ export interface ClusterFacts {
   operators: ExistingOperator[] | 'unknown';
   podCidrs: string[];
   nodesWithoutCidr: number;
+  /** The release's pods in a server-side dry run (when the release is known). */
+  admission?: AdmissionOutcome[];
 }
 
 export interface Permission { verb: string; group: string; resource: string; namespaced: boolean; subresource?: string }
@@ -106,7 +109,7 @@ const describePermission = (p: Permission) =>
   `${p.verb} ${p.resource}${p.subresource ? '/' + p.subresource : ''}${p.group ? '.' + p.group : ''}`;
 
 /** Reads everything preflight needs from one cluster; a cluster that cannot be reached yields `reachable: false`. */
-export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespace: string }): Promise<ClusterFacts> {
+export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespace: string; release?: OperatorRelease }): Promise<ClusterFacts> {
   const { client } = cluster;
   const facts: ClusterFacts = { context: cluster.ctx.name, server: cluster.ctx.server, reachable: false, denied: [], certManager: false, operators: 'unknown', podCidrs: [], nodesWithoutCidr: 0 };
   try {
@@ -126,12 +129,14 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
   }
   const perms = installPermissions(opts.role);
   facts.denied = (await deniedPermissions(client, perms, opts.namespace)).map(describePermission);
-  const [certManager, operators, nodes] = await Promise.all([
+  const [certManager, operators, nodes, admission] = await Promise.all([
     client.request<KubeObject>({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' })
       .then((crd) => (managedByUs(crd) ? 'ours' as const : true), () => false),
     findOperators(client).catch(() => 'unknown' as const),
     client.request<{ items: { spec?: { podCIDR?: string; podCIDRs?: string[] } }[] }>({ path: '/api/v1/nodes' }).catch(() => ({ items: [] })),
+    opts.release ? dryRunReleasePods(client, renderForCluster(opts.release, opts.role, opts.namespace)) : undefined,
   ]);
+  facts.admission = admission;
   facts.certManager = certManager === true;
   facts.certManagerOurs = certManager === 'ours';
   facts.operators = operators;
@@ -170,6 +175,8 @@ export interface PreflightPlan {
   installCertManager: boolean;
   /** --force: an operator of another version may be replaced (an upgrade or a downgrade the user asked for). */
   allowVersionChange?: boolean;
+  /** The release to install: its pods are dry-run (POD-ADMISSION). */
+  release?: OperatorRelease;
 }
 
 /** The verdicts: one named check per finding, pass, warn or fail, each failure with a hint. */
@@ -203,6 +210,7 @@ export function evaluatePreflight(all: ClusterFacts[], plan: PreflightPlan): Che
         ? check('CERT-MANAGER', 'pass', 'cert-manager is missing and will be installed', { context })
         : check('CERT-MANAGER', 'fail', `cert-manager is not installed in ${context}`, { context, hint: 'drop --skip-cert-manager to let k8ssandra install it' }));
     checks.push(...existingOperatorChecks(f, plan));
+    if (f.admission) checks.push(...admissionChecks(context, f.admission));
   }
   checks.push(...sameClusterChecks(all), ...podCidrChecks(all));
   return checks;
@@ -283,6 +291,6 @@ function podCidrChecks(all: ClusterFacts[]): Check[] {
 }
 
 /** Preflight facts of every cluster, gathered in parallel. */
-export async function gatherAll(clusters: Cluster[], roleOf: (c: string) => Role, namespace: string): Promise<ClusterFacts[]> {
-  return Promise.all(clusters.map((c) => gatherFacts(c, { role: roleOf(c.ctx.name), namespace })));
+export async function gatherAll(clusters: Cluster[], roleOf: (c: string) => Role, namespace: string, release?: OperatorRelease): Promise<ClusterFacts[]> {
+  return Promise.all(clusters.map((c) => gatherFacts(c, { role: roleOf(c.ctx.name), namespace, release })));
 }
