@@ -91,9 +91,13 @@ export async function dryRunReleasePods(client: KubeClient, objs: KubeObject[]):
   const getNs = (name: string) => client.request<KubeObject>({ path: `/api/v1/namespaces/${encodeURIComponent(name)}` })
     .catch((e) => { if (e instanceof ApiError && e.status === 404) return null; throw e; });
   const where = new Map(await Promise.all(namespaces.map(async (ns) => {
-    const existing = await getNs(ns);
-    const standIn = existing ? null : await getNs(STAND_IN_NAMESPACE);
-    return [ns, whereToDryRun(ns, existing, standIn, objs.find((o) => o.kind === 'Namespace' && o.metadata.name === ns))] as const;
+    try {
+      const existing = await getNs(ns);
+      const standIn = existing ? null : await getNs(STAND_IN_NAMESPACE);
+      return [ns, whereToDryRun(ns, existing, standIn, objs.find((o) => o.kind === 'Namespace' && o.metadata.name === ns))] as const;
+    } catch (e) {
+      return [ns, { unchecked: `cannot read namespace ${ns}: ${refusalVerdict(e).message}` }] as const;
+    }
   })));
   return Promise.all(pods.map(async ({ deployment, pod }): Promise<AdmissionOutcome> => {
     const base = { deployment, namespace: pod.metadata.namespace! };

@@ -41,18 +41,18 @@ export function refusalHint(message: string, namespace: string): string {
   const psa = /violates PodSecurity "([a-z]+):[^"]*"/.exec(message);
   if (psa) {
     return `namespace ${namespace} enforces Pod Security "${psa[1]}" (label pod-security.kubernetes.io/enforce=${psa[1]}, or the cluster's default level), `
-      + `which the operator pods do not meet; they meet "baseline": kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=baseline --overwrite `
+      + `which these pods do not meet (the operator pods meet "baseline"): kubectl label namespace ${namespace} pod-security.kubernetes.io/enforce=baseline --overwrite `
       + `(create the namespace so labelled first if it does not exist), or install into another namespace (--namespace)`;
   }
   const webhook = /admission webhook "([^"]+)" denied the request/.exec(message);
   if (webhook) {
-    return `the policy behind admission webhook ${webhook[1]} refuses the operator pods: add an exception for namespace ${namespace} `
+    return `the policy behind admission webhook ${webhook[1]} refuses these pods: add an exception for namespace ${namespace} `
       + '(Kyverno PolicyException, Gatekeeper excludedNamespaces), or install into a namespace it exempts (--namespace)';
   }
   if (/exceeded quota/.test(message)) {
-    return `a ResourceQuota in ${namespace} leaves no room for the operator pods: raise it or free room (kubectl -n ${namespace} describe resourcequota)`;
+    return `a ResourceQuota in ${namespace} leaves no room for these pods: raise it or free room (kubectl -n ${namespace} describe resourcequota)`;
   }
-  return `the API server refuses the operator pods in ${namespace}: fix what the message names, or install into another namespace (--namespace)`;
+  return `the API server refuses these pods in ${namespace}: fix what the message names, or install into another namespace (--namespace)`;
 }
 
 /** Refusals no retry clears: Pod Security and policy webhooks judge the pod spec, which stays the same. */
@@ -127,7 +127,8 @@ export async function readWorkload(client: KubeClient, deployment: KubeObject): 
   const [replicaSets, pods, events] = await Promise.all([
     listObjects(client, { apiVersion: 'apps/v1', kind: 'ReplicaSet', namespace }, { labelSelector }),
     listObjects(client, { apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector }),
-    listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace }, { fieldSelector: 'involvedObject.kind=ReplicaSet,reason=FailedCreate' }),
+    // Only a fallback for the ReplicaSet's condition: a user who may not list events still gets the rest.
+    listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace }, { fieldSelector: 'involvedObject.kind=ReplicaSet,reason=FailedCreate' }).catch(() => []),
   ]);
   return { deployment, replicaSets, pods, events };
 }

@@ -115,6 +115,14 @@ describe('the dry run', () => {
     expect((s.posts[0]!.body as KubeObject).metadata.name).toBeUndefined();
   });
 
+  it('a namespace that cannot be read leaves the pods unchecked (a warning), not a crash of preflight', async () => {
+    const client: KubeClient = { context: 'dp1', server: 'https://dp1.invalid', requestCount: 0, detached: () => client,
+      request: async () => { throw new ApiError(403, 'Forbidden', 'namespaces "k8ssandra-operator" is forbidden: User "jane" cannot get resource "namespaces"', 'dp1'); } };
+    const out = await dryRunReleasePods(client, release);
+    expect(out.map((o) => o.verdict)).toEqual(['unknown', 'unknown']);
+    expect(admissionChecks('dp1', out)[0]).toMatchObject({ status: 'warn', message: expect.stringMatching(/cannot read namespace k8ssandra-operator: .*forbidden/) });
+  });
+
   it('stands in namespace default for a namespace that does not exist yet', async () => {
     const s = apiServer([namespace('default')]);
     const out = await dryRunReleasePods(s.client, release);
