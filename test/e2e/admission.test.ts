@@ -49,12 +49,10 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
     await kubectl('dp2', 'taint', 'node', node, `${TAINT_KEY}-`).catch((e: Error) => { if (!/not found/.test(e.message)) throw e; });
   });
 
-  it('the bed enforces Pod Security Admission: kubectl\'s own server-side dry run of the operator pod is refused in dp1', async () => {
-    const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'psa-probe', namespace: NS },
-      spec: { containers: [{ name: 'c', image: 'k8ssandra/k8ssandra-operator:v1.32.5', securityContext: { allowPrivilegeEscalation: false } }] } };
-    const err = await apply('dp1', pod).then(() => '', (e: Error) => e.message);
+  it('the bed enforces Pod Security Admission: kubectl\'s own server-side dry run of a pod is refused in dp1', async () => {
+    const err = await kubectl('dp1', '-n', NS, 'run', 'psa-probe', '--image=k8ssandra/k8ssandra-operator:v1.32.5', '--dry-run=server')
+      .then(() => '', (e: Error) => e.message);
     expect(err).toMatch(/violates PodSecurity "restricted:latest"/);
-    expect(await kubectl('dp1', '-n', NS, 'get', 'pods', '-o', 'name')).toBe('');
   });
 
   it('a namespace labelled restricted fails preflight with POD-ADMISSION (exit 3), and nothing is installed anywhere', async () => {
@@ -78,13 +76,14 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
     expect(await Promise.all(CONTEXTS.map(namespaces))).toEqual(namespacesBefore);
     for (const ctx of CONTEXTS) expect((await allDeployments(ctx)).filter((d) => /k8ssandra-operator|cass-operator/.test(d)), ctx).toEqual([]);
 
-    // On a terminal-less text run: one error line naming the refusal, one hint line, no stack.
+    // Text: the finding as preflight runs (stderr), then the report's finding with its hint, and the error (stdout); no stack.
     const text = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags]);
     expect(text.exitCode).toBe(3);
-    expect(text.stderr).toMatch(/\[POD-ADMISSION\] .*PodSecurity/);
-    expect(text.stderr).toMatch(/^error: .*PodSecurity/m);
-    expect(text.stderr).toMatch(/^hint: /m);
-    expect(text.stderr).not.toMatch(/\n\s+at /);
+    expect(text.stderr).toMatch(/\[POD-ADMISSION\] dp1: .*PodSecurity/);
+    expect(text.stdout).toMatch(/^ +FAIL \[POD-ADMISSION\] dp1: the pod of Deployment k8ssandra-operator\/k8ssandra-operator would be refused: .*PodSecurity/m);
+    expect(text.stdout).toMatch(/^ +hint: namespace k8ssandra-operator enforces Pod Security "restricted"/m);
+    expect(text.stdout).toMatch(/^Error: 1 preflight check\(s\) failed: .*PodSecurity/m);
+    expect(text.stdout + text.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a tainted node: the install\'s wait fails fast naming Unschedulable, and status says why', async () => {
