@@ -4,27 +4,16 @@
 // ReplicaSet controller refusing it after the install (FailedCreate) while the install waits.
 import { ApiError, type KubeClient } from '../kube/client.js';
 import type { KubeObject } from '../kube/resources.js';
-import { isPolicyRefusal, refusalHint } from '../kube/workloads.js';
+import { admissionVerdict, dryRunPod, isPolicyRefusal, refusalHint, templatePod, type Admission } from '../kube/workloads.js';
 import { check, type Check } from './catalog.js';
 
 const POD_SECURITY = 'pod-security.kubernetes.io/';
 /** Where pods are dry-run when their namespace does not exist yet (it exists in every cluster). */
 export const STAND_IN_NAMESPACE = 'default';
 
-/**
- * The pods the release's Deployments will run, as the ReplicaSet controller creates them. Without their
- * service account: the ServiceAccount admission plugin refuses a pod whose account does not exist, and the
- * release creates the accounts only later; the namespace's `default` account stands in (Pod Security and
- * policies judge the pod spec).
- */
+/** The pods the release's Deployments will run, as their ReplicaSets create them (see templatePod). */
 export function releasePods(objs: KubeObject[]): { deployment: string; pod: KubeObject }[] {
-  return objs.filter((o) => o.kind === 'Deployment').map((d) => {
-    const { serviceAccountName: _sa, serviceAccount: _legacy, ...spec } = d.spec?.template?.spec ?? {};
-    const template = d.spec?.template?.metadata ?? {};
-    return { deployment: d.metadata.name, pod: { apiVersion: 'v1', kind: 'Pod',
-      metadata: { name: '', generateName: `${d.metadata.name}-`, namespace: d.metadata.namespace, labels: template.labels, annotations: template.annotations },
-      spec } };
-  });
+  return objs.filter((o) => o.kind === 'Deployment').map((d) => ({ deployment: d.metadata.name, pod: templatePod(d) }));
 }
 
 const podSecurityLabels = (ns: KubeObject | null | undefined) =>
@@ -45,23 +34,11 @@ export function whereToDryRun(namespace: string, existing: KubeObject | null, st
 }
 
 /** One pod's verdict: admitted, refused (with the API server's message), or not known (why). */
-export interface AdmissionOutcome {
+export interface AdmissionOutcome extends Admission {
   deployment: string;
   namespace: string;
   /** Where it was dry-run: the stand-in namespace when its own does not exist yet. */
   checkedIn?: string;
-  verdict: 'admitted' | 'refused' | 'unknown';
-  message?: string;
-}
-
-/**
- * A refusal of the dry run, or a failure that says nothing about admission: a service account or
- * namespace missing, our own permissions (K8S-PERMISSIONS reports those).
- */
-export function refusalVerdict(e: unknown): { verdict: 'refused' | 'unknown'; message: string } {
-  if (!(e instanceof ApiError)) return { verdict: 'unknown', message: e instanceof Error ? e.message : String(e) };
-  const inconclusive = e.status === 404 || /error looking up service account|cannot create resource "pods"/.test(e.message);
-  return { verdict: inconclusive ? 'unknown' : 'refused', message: e.message };
 }
 
 /** The verdict of one cluster: POD-ADMISSION fails when any pod is refused. */
@@ -96,20 +73,13 @@ export async function dryRunReleasePods(client: KubeClient, objs: KubeObject[]):
       const standIn = existing ? null : await getNs(STAND_IN_NAMESPACE);
       return [ns, whereToDryRun(ns, existing, standIn, objs.find((o) => o.kind === 'Namespace' && o.metadata.name === ns))] as const;
     } catch (e) {
-      return [ns, { unchecked: `cannot read namespace ${ns}: ${refusalVerdict(e).message}` }] as const;
+      return [ns, { unchecked: `cannot read namespace ${ns}: ${admissionVerdict(e).message}` }] as const;
     }
   })));
   return Promise.all(pods.map(async ({ deployment, pod }): Promise<AdmissionOutcome> => {
     const base = { deployment, namespace: pod.metadata.namespace! };
     const w = where.get(base.namespace)!;
     if ('unchecked' in w) return { ...base, verdict: 'unknown', message: w.unchecked };
-    const { name: _unset, ...metadata } = pod.metadata; // generateName: never a conflict with a pod that exists
-    try {
-      await client.request({ method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(w.namespace)}/pods`, query: { dryRun: 'All' },
-        body: { ...pod, metadata: { ...metadata, namespace: w.namespace } }, idempotent: true }); // a dry run persists nothing
-      return { ...base, checkedIn: w.namespace, verdict: 'admitted' };
-    } catch (e) {
-      return { ...base, checkedIn: w.namespace, ...refusalVerdict(e) };
-    }
+    return { ...base, checkedIn: w.namespace, ...await dryRunPod(client, pod, w.namespace) };
   }));
 }

@@ -1,7 +1,7 @@
 // Why a Deployment is not available, read from the objects Kubernetes keeps about it: its newest
 // ReplicaSet (ReplicaFailure/FailedCreate, and the FailedCreate events), and that ReplicaSet's pods
 // (Unschedulable, image pulls, crash loops). Pure interpretation plus one function that reads the objects.
-import type { KubeClient } from './client.js';
+import { ApiError, type KubeClient } from './client.js';
 import { listObjects, type KubeObject } from './resources.js';
 
 export type NotAvailableKind = 'FailedCreate' | 'Unschedulable' | 'ImagePull' | 'ContainerConfig' | 'CrashLoop';
@@ -19,8 +19,14 @@ export interface NotAvailableReason {
   certain: boolean;
 }
 
-/** What the reason is read from: the Deployment, and its namespace's ReplicaSets, pods and FailedCreate events. */
-export interface Workload { deployment: KubeObject; replicaSets: KubeObject[]; pods: KubeObject[]; events: KubeObject[] }
+/** A pod's verdict in a server-side dry run: admitted, refused (the API server's message), or not known (why). */
+export interface Admission { verdict: 'admitted' | 'refused' | 'unknown'; message?: string }
+
+/**
+ * What the reason is read from: the Deployment, and its namespace's ReplicaSets, pods and FailedCreate
+ * events; `admissionNow`: its pod in a dry run now, when its ReplicaSet reports FailedCreate.
+ */
+export interface Workload { deployment: KubeObject; replicaSets: KubeObject[]; pods: KubeObject[]; events: KubeObject[]; admissionNow?: Admission }
 
 const oneLine = (s: string) => s.replace(/\s+/g, ' ').trim();
 const ownedBy = (o: KubeObject, uid: string | undefined) =>
@@ -58,6 +64,42 @@ export function refusalHint(message: string, namespace: string): string {
 /** Refusals no retry clears: Pod Security and policy webhooks judge the pod spec, which stays the same. */
 export const isPolicyRefusal = (message: string) => /violates PodSecurity|admission webhook "[^"]+" denied the request/.test(message);
 
+/**
+ * The pod a Deployment's ReplicaSet creates, for a dry run. Without its service account: the ServiceAccount
+ * admission plugin refuses a pod whose account does not exist, and a release creates its accounts only
+ * with its Deployments; the namespace's `default` account stands in (Pod Security and policies judge the
+ * pod spec). generateName: never a conflict with a pod that exists.
+ */
+export function templatePod(d: KubeObject): KubeObject {
+  const { serviceAccountName: _sa, serviceAccount: _legacy, ...spec } = d.spec?.template?.spec ?? {};
+  const template = d.spec?.template?.metadata ?? {};
+  return { apiVersion: 'v1', kind: 'Pod',
+    metadata: { name: '', generateName: `${d.metadata.name}-`, namespace: d.metadata.namespace, labels: template.labels, annotations: template.annotations },
+    spec };
+}
+
+/**
+ * A refusal of a dry run, or a failure that says nothing about admission: a service account or namespace
+ * missing, our own permissions (K8S-PERMISSIONS reports those).
+ */
+export function admissionVerdict(e: unknown): Admission {
+  if (!(e instanceof ApiError)) return { verdict: 'unknown', message: e instanceof Error ? e.message : String(e) };
+  const inconclusive = e.status === 404 || /error looking up service account|cannot create resource "pods"/.test(e.message);
+  return { verdict: inconclusive ? 'unknown' : 'refused', message: e.message };
+}
+
+/** Creates the pod in a server-side dry run (dryRun=All: admission runs, nothing is stored) in `namespace`. */
+export async function dryRunPod(client: KubeClient, pod: KubeObject, namespace: string): Promise<Admission> {
+  const { name: _unset, ...metadata } = pod.metadata;
+  try {
+    await client.request({ method: 'POST', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, query: { dryRun: 'All' },
+      body: { ...pod, metadata: { ...metadata, namespace } }, idempotent: true }); // a dry run persists nothing
+    return { verdict: 'admitted' };
+  } catch (e) {
+    return admissionVerdict(e);
+  }
+}
+
 function failedCreate(w: Workload, rs: KubeObject | undefined): NotAvailableReason | undefined {
   if (!rs) return undefined;
   const cond = (rs.status?.conditions ?? []).find((c: any) => c.type === 'ReplicaFailure' && c.status === 'True' && c.reason === 'FailedCreate');
@@ -66,8 +108,13 @@ function failedCreate(w: Workload, rs: KubeObject | undefined): NotAvailableReas
     .sort((a, b) => String(b.lastTimestamp ?? b.eventTime ?? '').localeCompare(String(a.lastTimestamp ?? a.eventTime ?? '')))[0];
   const message: string | undefined = cond?.message ?? event?.message;
   if (!message) return undefined;
+  // The condition stays until the controller's next attempt, which backs off for minutes: a pod admitted
+  // now (the namespace relabelled, the policy changed) makes it stale.
+  const now = w.admissionNow;
+  if (now?.verdict === 'admitted') return undefined;
   const ns = w.deployment.metadata.namespace ?? 'default';
-  return { kind: 'FailedCreate', message: oneLine(message), hint: refusalHint(message, ns), certain: isPolicyRefusal(message) };
+  return { kind: 'FailedCreate', message: oneLine(message), hint: refusalHint(message, ns),
+    certain: now?.verdict !== 'unknown' && isPolicyRefusal(now?.message ?? message) };
 }
 
 function podReason(p: KubeObject, ctx: { context?: string; deployment: string; namespace: string }): NotAvailableReason | undefined {
@@ -120,7 +167,10 @@ export function whyNotAvailable(w: Workload, context?: string): NotAvailableReas
   return found.sort((a, b) => ORDER.indexOf(a.kind) - ORDER.indexOf(b.kind))[0];
 }
 
-/** The Deployment's ReplicaSets and pods (by its selector) and the namespace's ReplicaSet FailedCreate events. */
+/**
+ * The Deployment's ReplicaSets and pods (by its selector) and the namespace's ReplicaSet FailedCreate
+ * events; when its newest ReplicaSet reports FailedCreate, its pod in a dry run now.
+ */
 export async function readWorkload(client: KubeClient, deployment: KubeObject): Promise<Workload> {
   const namespace = deployment.metadata.namespace;
   const labelSelector = Object.entries((deployment.spec?.selector?.matchLabels ?? {}) as Record<string, string>).map(([k, v]) => `${k}=${v}`).join(',');
@@ -130,5 +180,7 @@ export async function readWorkload(client: KubeClient, deployment: KubeObject): 
     // Only a fallback for the ReplicaSet's condition: a user who may not list events still gets the rest.
     listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace }, { fieldSelector: 'involvedObject.kind=ReplicaSet,reason=FailedCreate' }).catch(() => []),
   ]);
-  return { deployment, replicaSets, pods, events };
+  const w: Workload = { deployment, replicaSets, pods, events };
+  if (failedCreate(w, newestReplicaSet(w))) w.admissionNow = await dryRunPod(client, templatePod(deployment), namespace ?? 'default');
+  return w;
 }

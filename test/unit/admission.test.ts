@@ -1,6 +1,7 @@
 // POD-ADMISSION: the release's pods in a server-side dry run, before anything is written.
 import { describe, expect, it } from 'vitest';
-import { admissionChecks, dryRunReleasePods, refusalVerdict, releasePods, whereToDryRun } from '../../src/checks/admission.js';
+import { admissionChecks, dryRunReleasePods, releasePods, whereToDryRun } from '../../src/checks/admission.js';
+import { admissionVerdict } from '../../src/kube/workloads.js';
 import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { evaluatePreflight, type ClusterFacts } from '../../src/steps/preflight.js';
@@ -50,11 +51,11 @@ describe('where the pods are dry-run', () => {
 
 describe('verdicts', () => {
   it('an admission refusal is a refusal; a missing service account, namespace or permission says nothing about admission', () => {
-    expect(refusalVerdict(new ApiError(403, 'Forbidden', PSA_REFUSAL, 'dp1'))).toEqual({ verdict: 'refused', message: PSA_REFUSAL });
-    expect(refusalVerdict(new ApiError(400, 'BadRequest', 'admission webhook "validate.kyverno.svc-fail" denied the request: no', 'dp1')).verdict).toBe('refused');
-    expect(refusalVerdict(new ApiError(403, 'Forbidden', 'pods "x" is forbidden: error looking up service account ns/default: serviceaccount "default" not found', 'dp1')).verdict).toBe('unknown');
-    expect(refusalVerdict(new ApiError(403, 'Forbidden', 'pods is forbidden: User "jane" cannot create resource "pods" in API group "" in the namespace "x"', 'dp1')).verdict).toBe('unknown');
-    expect(refusalVerdict(new ApiError(404, 'NotFound', 'namespaces "x" not found', 'dp1')).verdict).toBe('unknown');
+    expect(admissionVerdict(new ApiError(403, 'Forbidden', PSA_REFUSAL, 'dp1'))).toEqual({ verdict: 'refused', message: PSA_REFUSAL });
+    expect(admissionVerdict(new ApiError(400, 'BadRequest', 'admission webhook "validate.kyverno.svc-fail" denied the request: no', 'dp1')).verdict).toBe('refused');
+    expect(admissionVerdict(new ApiError(403, 'Forbidden', 'pods "x" is forbidden: error looking up service account ns/default: serviceaccount "default" not found', 'dp1')).verdict).toBe('unknown');
+    expect(admissionVerdict(new ApiError(403, 'Forbidden', 'pods is forbidden: User "jane" cannot create resource "pods" in API group "" in the namespace "x"', 'dp1')).verdict).toBe('unknown');
+    expect(admissionVerdict(new ApiError(404, 'NotFound', 'namespaces "x" not found', 'dp1')).verdict).toBe('unknown');
   });
 
   it('POD-ADMISSION fails on a refusal, quoting it, with the label to change', () => {

@@ -3,7 +3,7 @@
 // scheduler, container states of the kubelet), and the wait that fails on the reason instead of at --timeout.
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
+import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { whyNotAvailable, type Workload } from '../../src/kube/workloads.js';
 import { waitDeploymentsAvailable } from '../../src/steps/apply.js';
@@ -70,6 +70,15 @@ describe('why a Deployment is not available', () => {
     expect(why.hint).toMatch(/kubectl label namespace k8ssandra-operator pod-security\.kubernetes\.io\/enforce=baseline --overwrite/);
   });
 
+  it('a FailedCreate that the pod no longer meets in a dry run now is stale; a dry run that cannot tell makes it uncertain', () => {
+    const rs = [replicaSet(1, PSA_REFUSAL)];
+    expect(whyNotAvailable(workload({ replicaSets: rs, admissionNow: { verdict: 'admitted' } }))).toBeUndefined();
+    expect(whyNotAvailable(workload({ replicaSets: rs, admissionNow: { verdict: 'unknown', message: 'connection reset' } })))
+      .toMatchObject({ kind: 'FailedCreate', certain: false });
+    expect(whyNotAvailable(workload({ replicaSets: rs, admissionNow: { verdict: 'refused', message: PSA_REFUSAL } })))
+      .toMatchObject({ kind: 'FailedCreate', certain: true });
+  });
+
   it('a service account not there yet: FailedCreate, but the ReplicaSet controller retries, so not certain', () => {
     const why = whyNotAvailable(workload({ replicaSets: [replicaSet(1, 'pods "k8ssandra-operator-5d8f7c9b1-" is forbidden: error looking up service account k8ssandra-operator/k8ssandra-operator: serviceaccount "k8ssandra-operator" not found')] }))!;
     expect(why).toMatchObject({ kind: 'FailedCreate', certain: false });
@@ -130,12 +139,16 @@ describe('why a Deployment is not available', () => {
 });
 
 /** A cluster whose Deployment, ReplicaSets, pods and events are given, as the list and get calls return them. */
-function cluster(state: { deployment: KubeObject; replicaSets?: KubeObject[]; pods?: KubeObject[]; events?: KubeObject[] }) {
+function cluster(state: { deployment: KubeObject; replicaSets?: KubeObject[]; pods?: KubeObject[]; events?: KubeObject[]; refuse?: string }) {
   const requests: string[] = [];
   const client: KubeClient = {
     context: 'dp2', server: 'https://dp2.invalid', requestCount: 0, detached: () => client,
     async request<T>(r: KubeRequest): Promise<T> {
-      requests.push(r.path);
+      requests.push(`${r.method ?? 'GET'} ${r.path}${r.query?.dryRun ? `?dryRun=${r.query.dryRun}` : ''}`);
+      if (r.method === 'POST' && r.path.endsWith('/pods')) {
+        if (state.refuse) throw new ApiError(403, 'Forbidden', state.refuse, 'dp2');
+        return r.body as T;
+      }
       const list = (items: KubeObject[] = []) => ({ metadata: {}, items }) as T;
       if (r.path === `/apis/apps/v1/namespaces/${NS}/deployments/k8ssandra-operator`) return structuredClone(state.deployment) as T;
       if (r.path === '/apis/apps/v1') return { resources: [{ name: 'replicasets', kind: 'ReplicaSet', namespaced: true }] } as T;
@@ -153,7 +166,7 @@ const failure = (p: Promise<unknown>) => p.then(() => { throw new Error('the wai
 
 describe('waiting for Deployments', () => {
   it('fails at once, with the reason, when the pod is refused by admission (not at the deadline)', async () => {
-    const { client } = cluster({ deployment: deployment(), replicaSets: [replicaSet(1, PSA_REFUSAL)] });
+    const { client, requests } = cluster({ deployment: deployment(), replicaSets: [replicaSet(1, PSA_REFUSAL)], refuse: PSA_REFUSAL });
     const started = Date.now();
     const e = await failure(waitDeploymentsAvailable(client, NS, ['k8ssandra-operator'], Date.now() + 60_000));
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -161,6 +174,14 @@ describe('waiting for Deployments', () => {
     expect(e).toMatchObject({ exit: 'notReady', context: 'dp2' });
     expect(e.message).toMatch(/^dp2: Deployment k8ssandra-operator\/k8ssandra-operator is not available: pods ".*" is forbidden: violates PodSecurity "restricted:latest"/);
     expect(e.hint).toMatch(/enforce=baseline/);
+    expect(requests).toContain(`POST /api/v1/namespaces/${NS}/pods?dryRun=All`);
+  });
+
+  it('a FailedCreate the pod no longer meets (namespace relabelled; the controller backs off before it retries) does not fail the wait', async () => {
+    const { client } = cluster({ deployment: deployment(), replicaSets: [replicaSet(1, PSA_REFUSAL)] });
+    const e = await failure(waitDeploymentsAvailable(client, NS, ['k8ssandra-operator'], Date.now() + 800, 100));
+    expect(e).toMatchObject({ exit: 'timeout' });
+    expect(e.message).toBe('timed out waiting for Deployments to be available in dp2 (not available yet: k8ssandra-operator)');
   });
 
   it('fails on Unschedulable once it has lasted the grace period', async () => {
@@ -183,6 +204,6 @@ describe('waiting for Deployments', () => {
   it('an available Deployment ends the wait at once and reads nothing else', async () => {
     const { client, requests } = cluster({ deployment: deployment({ available: 1 }), replicaSets: [replicaSet(1, PSA_REFUSAL)] });
     await waitDeploymentsAvailable(client, NS, ['k8ssandra-operator'], Date.now() + 5_000);
-    expect(requests).toEqual([`/apis/apps/v1/namespaces/${NS}/deployments/k8ssandra-operator`]);
+    expect(requests).toEqual([`GET /apis/apps/v1/namespaces/${NS}/deployments/k8ssandra-operator`]);
   });
 });
