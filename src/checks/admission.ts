@@ -2,8 +2,8 @@
 // (dryRun=All: admission runs, nothing is stored), so that Pod Security Admission, policy webhooks
 // (Kyverno, Gatekeeper) and ResourceQuotas refuse it before anything is written, instead of the
 // ReplicaSet controller refusing it after the install (FailedCreate) while the install waits.
-import { ApiError, type KubeClient } from '../kube/client.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeClient } from '../kube/client.js';
+import { getObject, type KubeObject } from '../kube/resources.js';
 import { admissionVerdict, dryRunPod, isPolicyRefusal, refusalHint, templatePod, type Admission } from '../kube/workloads.js';
 import { check, type Check } from './catalog.js';
 
@@ -27,9 +27,9 @@ const podSecurityLabels = (ns: KubeObject | null | undefined) =>
  * pods cannot be checked before the install creates the namespace.
  */
 export function whereToDryRun(namespace: string, existing: KubeObject | null, standIn: KubeObject | null,
-  releaseNamespace: KubeObject | undefined): { namespace: string; standIn?: boolean } | { unchecked: string } {
+  releaseNamespace: KubeObject | undefined): { namespace: string } | { unchecked: string } {
   if (existing) return { namespace };
-  if (standIn && podSecurityLabels(standIn) === podSecurityLabels(releaseNamespace)) return { namespace: STAND_IN_NAMESPACE, standIn: true };
+  if (standIn && podSecurityLabels(standIn) === podSecurityLabels(releaseNamespace)) return { namespace: STAND_IN_NAMESPACE };
   return { unchecked: `namespace ${namespace} does not exist yet, and namespace ${STAND_IN_NAMESPACE} has other Pod Security labels than the release gives it` };
 }
 
@@ -65,8 +65,7 @@ export function admissionChecks(context: string, outcomes: AdmissionOutcome[]): 
 export async function dryRunReleasePods(client: KubeClient, objs: KubeObject[]): Promise<AdmissionOutcome[]> {
   const pods = releasePods(objs);
   const namespaces = [...new Set(pods.map((p) => p.pod.metadata.namespace!))];
-  const getNs = (name: string) => client.request<KubeObject>({ path: `/api/v1/namespaces/${encodeURIComponent(name)}` })
-    .catch((e) => { if (e instanceof ApiError && e.status === 404) return null; throw e; });
+  const getNs = (name: string) => getObject(client, { apiVersion: 'v1', kind: 'Namespace', name });
   const where = new Map(await Promise.all(namespaces.map(async (ns) => {
     try {
       const existing = await getNs(ns);

@@ -39,9 +39,9 @@ describe('where the pods are dry-run', () => {
     expect(whereToDryRun(NS, namespace(NS, { 'pod-security.kubernetes.io/enforce': 'restricted' }), null, release[0])).toEqual({ namespace: NS });
   });
   it('in namespace default when theirs does not exist yet and both get the same Pod Security labels', () => {
-    expect(whereToDryRun(NS, null, namespace('default'), release[0])).toEqual({ namespace: 'default', standIn: true });
+    expect(whereToDryRun(NS, null, namespace('default'), release[0])).toEqual({ namespace: 'default' });
     const labelled = namespace(NS, { 'pod-security.kubernetes.io/enforce': 'baseline' });
-    expect(whereToDryRun(NS, null, namespace('default', { 'pod-security.kubernetes.io/enforce': 'baseline' }), labelled)).toEqual({ namespace: 'default', standIn: true });
+    expect(whereToDryRun(NS, null, namespace('default', { 'pod-security.kubernetes.io/enforce': 'baseline' }), labelled)).toEqual({ namespace: 'default' });
   });
   it('nowhere when default has other Pod Security labels than the new namespace gets', () => {
     const w = whereToDryRun(NS, null, namespace('default', { 'pod-security.kubernetes.io/enforce': 'privileged' }), release[0]);
