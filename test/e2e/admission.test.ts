@@ -59,7 +59,7 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
     const deploymentsBefore = await Promise.all(CONTEXTS.map(allDeployments));
     const namespacesBefore = await Promise.all(CONTEXTS.map(namespaces));
 
-    const r = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags, '--timeout', '3m', '-o', 'json']);
+    const r = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags, '--timeout', '2m', '-o', 'json']);
     expect(r.exitCode, r.stderr).toBe(3);
     const report = r.json();
     const admission = report.checks.filter((c: any) => c.id === 'POD-ADMISSION');
@@ -95,10 +95,10 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
     await kubectl('dp2', '-n', NS, 'delete', 'pods', '--all', '--wait=false');
 
     const started = Date.now();
-    const r = await k8ssandra(['install', '--contexts', 'cp,dp2', ...bedInstallFlags, '--timeout', '3m', '-o', 'json']);
+    const r = await k8ssandra(['install', '--contexts', 'cp,dp2', ...bedInstallFlags, '--timeout', '2m', '-o', 'json']);
     const took = Date.now() - started;
     expect(r.exitCode, r.stderr).toBe(5);
-    expect(took).toBeLessThan(100_000); // --timeout is 180 s
+    expect(took).toBeLessThan(100_000); // --timeout is 120 s
     const error = r.json().error;
     expect(error.message).toMatch(/^dp2: Deployment k8ssandra-operator\/(k8ssandra-operator|cass-operator-controller-manager) .*Unschedulable/);
     expect(error.message).toMatch(new RegExp(`untolerated taint.*${TAINT_KEY}`));
