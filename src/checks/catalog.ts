@@ -10,6 +10,7 @@ export const CHECKS = {
   'CERT-MANAGER': 'cert-manager is installed, or will be',
   'OPERATOR-EXISTING': 'An existing operator install has a compatible mode and version',
   'POD-CIDR-OVERLAP': 'Pod CIDRs of different clusters do not overlap',
+  'POD-ADMISSION': 'Every pod of the release would be admitted in its namespace (server-side dry run: Pod Security, policy webhooks, quotas)',
   'ROUTABILITY': 'Pod IPs are routable between every pair of clusters',
   'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',

@@ -3,7 +3,8 @@ import { deniedPermissions, describePermission, type Permission } from '../kube/
 import type { Cluster } from '../kube/connect.js';
 import { findOperators, type ExistingOperator } from '../kube/operators.js';
 import { managedByUs, type KubeObject } from '../kube/resources.js';
-import type { Role } from '../manifests/operator-release.js';
+import { renderForCluster, type OperatorRelease, type Role } from '../manifests/operator-release.js';
+import { dryRunReleasePods, type AdmissionOutcome } from './admission.js';
 
 /** What preflight learned about one cluster: plain data, so the verdicts below are pure functions. */
 export interface ClusterFacts {
@@ -24,6 +25,8 @@ export interface ClusterFacts {
   operators: ExistingOperator[] | 'unknown';
   podCidrs: string[];
   nodesWithoutCidr: number;
+  /** The release's pods in a server-side dry run (when the release is known). */
+  admission?: AdmissionOutcome[];
 }
 
 /** What `install` writes: the permissions preflight asks SelfSubjectAccessReview about. */
@@ -50,7 +53,7 @@ export function installPermissions(role: Role): Permission[] {
 }
 
 /** Reads everything preflight needs from one cluster; a cluster that cannot be reached yields `reachable: false`. */
-export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespace: string }): Promise<ClusterFacts> {
+export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespace: string; release?: OperatorRelease }): Promise<ClusterFacts> {
   const { client } = cluster;
   const facts: ClusterFacts = { context: cluster.ctx.name, server: cluster.ctx.server, reachable: false, denied: [], certManager: false, operators: 'unknown', podCidrs: [], nodesWithoutCidr: 0 };
   try {
@@ -70,12 +73,14 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
   }
   const perms = installPermissions(opts.role);
   facts.denied = (await deniedPermissions(client, perms, opts.namespace)).map(describePermission);
-  const [certManager, operators, nodes] = await Promise.all([
+  const [certManager, operators, nodes, admission] = await Promise.all([
     client.request<KubeObject>({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' })
       .then((crd) => (managedByUs(crd) ? 'ours' as const : true), () => false),
     findOperators(client).catch(() => 'unknown' as const),
     client.request<{ items: { spec?: { podCIDR?: string; podCIDRs?: string[] } }[] }>({ path: '/api/v1/nodes' }).catch(() => ({ items: [] })),
+    opts.release ? dryRunReleasePods(client, renderForCluster(opts.release, opts.role, opts.namespace)) : undefined,
   ]);
+  facts.admission = admission;
   facts.certManager = certManager === true;
   facts.certManagerOurs = certManager === 'ours';
   facts.operators = operators;
@@ -88,6 +93,6 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
 }
 
 /** Preflight facts of every cluster, gathered in parallel. */
-export async function gatherAll(clusters: Cluster[], roleOf: (c: string) => Role, namespace: string): Promise<ClusterFacts[]> {
-  return Promise.all(clusters.map((c) => gatherFacts(c, { role: roleOf(c.ctx.name), namespace })));
+export async function gatherAll(clusters: Cluster[], roleOf: (c: string) => Role, namespace: string, release?: OperatorRelease): Promise<ClusterFacts[]> {
+  return Promise.all(clusters.map((c) => gatherFacts(c, { role: roleOf(c.ctx.name), namespace, release })));
 }

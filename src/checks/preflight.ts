@@ -1,6 +1,7 @@
 import semver from 'semver';
 import type { Role } from '../manifests/operator-release.js';
 import { cidrsOverlap } from '../util/cidr.js';
+import { admissionChecks } from './admission.js';
 import { check, type Check } from './catalog.js';
 import { describeInstaller, foreignHint } from '../plan/installed-by.js';
 import type { ClusterFacts } from './preflight-facts.js';
@@ -48,6 +49,7 @@ export function evaluatePreflight(all: ClusterFacts[], plan: PreflightPlan): Che
         ? check('CERT-MANAGER', 'pass', 'cert-manager is missing and will be installed', { context })
         : check('CERT-MANAGER', 'fail', `cert-manager is not installed in ${context}`, { context, hint: 'drop --skip-cert-manager to let k8ssandra install it' }));
     checks.push(...existingOperatorChecks(f, plan));
+    if (f.admission) checks.push(...admissionChecks(context, f.admission));
   }
   checks.push(...sameClusterChecks(all), ...podCidrChecks(all));
   return checks;

@@ -1,6 +1,8 @@
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from './client.js';
 import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from './resources.js';
+import { CliError } from '../errors.js';
+import { readWorkload, whyNotAvailable, type NotAvailableReason } from './workloads.js';
 import { waitUntil } from '../util/wait.js';
 
 export interface AppliedObject { ref: string; action: ApplyAction; tookOverFrom?: string[] }
@@ -59,13 +61,44 @@ export function deploymentAvailable(d: any): boolean {
 /** Replicas a Deployment asks for and how many of them are available. */
 export const deploymentReplicas = (d: any) => ({ desired: d.spec?.replicas ?? 1, available: d.status?.availableReplicas ?? 0 });
 
-export async function waitDeploymentsAvailable(client: KubeClient, namespace: string, names: string[], deadline: number): Promise<void> {
+/**
+ * How long a reason that may clear by itself (the scheduler and the ReplicaSet controller retry) must last
+ * before a wait gives up on it: longer than a service account or a Secret created a moment after its
+ * Deployment, shorter than any --timeout worth waiting.
+ */
+export const NOT_AVAILABLE_GRACE_MS = 30_000;
+
+/**
+ * Waits until the Deployments are available; fails as soon as the reason one is not is certain (an
+ * admission refusal, a crash loop) or has lasted NOT_AVAILABLE_GRACE_MS (Unschedulable, image pulls),
+ * with that reason, rather than at the deadline.
+ */
+export async function waitDeploymentsAvailable(client: KubeClient, namespace: string, names: string[], deadline: number,
+  graceMs = NOT_AVAILABLE_GRACE_MS): Promise<void> {
   const pending = new Set(names);
+  const seen = new Map<string, { reason: NotAvailableReason; since: number }>();
   await waitUntil(`Deployments to be available in ${client.context}`, async () => {
     await Promise.all([...pending].map(async (name) => {
       const d = await getObject(client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
-      if (d && deploymentAvailable(d)) pending.delete(name);
+      if (d && deploymentAvailable(d)) {
+        pending.delete(name);
+        return;
+      }
+      if (!d) return;
+      // ReplicaSets, pods or events that cannot be read leave the plain wait.
+      const workload = await readWorkload(client, d).catch(() => undefined);
+      const why = workload && whyNotAvailable(workload, client.context);
+      if (!why) {
+        seen.delete(name);
+        return;
+      }
+      const before = seen.get(name);
+      const since = before?.reason.kind === why.kind ? before.since : Date.now();
+      seen.set(name, { reason: why, since });
+      if (why.certain || Date.now() - since >= graceMs) {
+        throw new CliError('notReady', `${client.context}: Deployment ${namespace}/${name} is not available: ${why.message}`, { hint: why.hint, context: client.context });
+      }
     }));
     return pending.size ? undefined : true;
-  }, { deadline, signal: client.signal }, () => `not available yet: ${[...pending].join(', ')}`);
+  }, { deadline, signal: client.signal }, () => `not available yet: ${[...pending].map((n) => (seen.has(n) ? `${n} (${seen.get(n)!.reason.message})` : n)).join(', ')}`);
 }

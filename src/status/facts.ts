@@ -1,10 +1,12 @@
 // What `status` learns from the clusters: plain data, so that the verdicts (findings.ts, report.ts) are pure
 // functions that unit tests feed by hand. Nothing here holds a credential.
+import type { NotAvailableReason } from '../kube/workloads.js';
 import type { InstallRecord } from '../plan/install-record.js';
 import type { ExistingOperator } from '../kube/operators.js';
 
 export interface DeploymentFacts {
   namespace: string;
+  name?: string;
   version?: string;
   available: boolean;
   replicas?: { desired: number; available: number };
@@ -77,6 +79,8 @@ export interface ContextFacts {
   datacenters?: DatacenterFacts[];
   /** Set when the cluster runs the control plane. */
   controlPlane?: ControlPlaneFacts;
+  /** Why the operator Deployments that are not available are not, by namespace/name, where Kubernetes says. */
+  whyNotAvailable?: Record<string, NotAvailableReason>;
   /** Lists that failed although the cluster answered (forbidden, ...). */
   readProblems: string[];
   requests: number;

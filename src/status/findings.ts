@@ -1,6 +1,7 @@
 // The findings of `status`: each STATUS-* finding is a small pure function from the facts (and the
 // view of the installation they share) to named checks. report.ts puts them in order.
 import { check, type Check } from '../checks/catalog.js';
+import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { describeInstaller, foreignHint } from '../plan/installed-by.js';
 import { RENEW_WHEN_LEFT } from '../registration/objects.js';
 import type { DatacenterStatus } from '../report/model.js';
@@ -114,13 +115,20 @@ export function operatorFindings(c: ContextFacts, registered: boolean, hint: str
   }
   const out: Check[] = [];
   const problems: string[] = [];
-  for (const o of c.operators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`k8ssandra-operator in ${o.namespace} ${notAvailable(o.replicas)}`);
+  // What Kubernetes says about a Deployment that is not available (Unschedulable, FailedCreate, ...).
+  const reasons = Object.values(c.whyNotAvailable ?? {});
+  const why = (ns: string, name?: string) => {
+    const r = name ? c.whyNotAvailable?.[`${ns}/${name}`] : undefined;
+    return r ? `: ${r.message}` : '';
+  };
+  for (const o of c.operators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`k8ssandra-operator in ${o.namespace} ${notAvailable(o.replicas)}${why(o.namespace, OPERATOR_DEPLOYMENT)}`);
   if (!c.cassOperators.length) problems.push('cass-operator is not installed');
-  for (const o of c.cassOperators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`cass-operator in ${o.namespace} ${notAvailable(o.replicas)}`);
+  for (const o of c.cassOperators) if (!(o.available && (o.replicas?.desired ?? 1) > 0)) problems.push(`cass-operator in ${o.namespace} ${notAvailable(o.replicas)}${why(o.namespace, o.name)}`);
   const ns = c.operators[0]!.namespace;
   out.push(problems.length
     ? check('STATUS-OPERATOR-NOT-READY', 'fail', `${context}: ${problems.join('; ')}`,
-      { context, hint: `kubectl --context ${context} -n ${ns} get deployments,pods shows why (scaled down? crash-looping? image not pulled?); ${hint} restores the Deployments` })
+      { context, hint: reasons.length ? reasons[0]!.hint
+        : `kubectl --context ${context} -n ${ns} get deployments,pods shows why (scaled down? crash-looping? image not pulled?); ${hint} restores the Deployments` })
     : check('STATUS-OPERATOR-NOT-READY', 'pass', `k8ssandra-operator ${c.operators[0]!.version ?? ''} and cass-operator ${c.cassOperators[0]?.version ?? ''} available`.replace(/ {2,}/g, ' '), { context }));
   for (const o of c.operators.filter((x) => x.installedBy && x.installedBy.by !== 'k8ssandra')) {
     out.push(check('OPERATOR-OWNER', 'warn', `${context}: the operator in ${o.namespace} was ${describeInstaller(o.installedBy!)}`,

@@ -4,7 +4,9 @@ import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../kube/
 // request timeout, never more than that, and never blocks the others.
 import pLimit from 'p-limit';
 import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
-import { listObjects, type KubeObject } from '../kube/resources.js';
+import { getObject, listObjects, type KubeObject } from '../kube/resources.js';
+import { readWorkload, whyNotAvailable, type NotAvailableReason } from '../kube/workloads.js';
+import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';
 import { tokenClaims } from '../registration/objects.js';
 import { deploymentAvailable, deploymentReplicas } from '../kube/apply.js';
@@ -77,6 +79,9 @@ export async function gatherContext(cluster: Cluster, opts: GatherOptions): Prom
       ]);
       f.installRecord = parseInstallRecord(record?.[0]);
       f.cassOperators = cass ?? [];
+      f.whyNotAvailable = await read('why Deployments are not available', () => notAvailableReasons(cluster, [
+        ...f.operators.filter((o) => !o.available).map((o) => ({ namespace: o.namespace, name: OPERATOR_DEPLOYMENT })),
+        ...f.cassOperators.filter((o) => !o.available && o.name).map((o) => ({ namespace: o.namespace, name: o.name! }))]), {});
       f.certManager = certManager;
       f.datacenters = dcs;
       f.controlPlane = controlPlane;
@@ -93,7 +98,18 @@ export async function gatherContext(cluster: Cluster, opts: GatherOptions): Prom
 
 async function cassOperators(client: KubeClient): Promise<DeploymentFacts[]> {
   const list = await listObjects(client, { apiVersion: 'apps/v1', kind: 'Deployment' }, { labelSelector: CASS_OPERATOR_SELECTOR });
-  return list.map((d) => ({ namespace: d.metadata.namespace!, version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d) }));
+  return list.map((d) => ({ namespace: d.metadata.namespace!, name: d.metadata.name, version: imageTag(d), available: deploymentAvailable(d), replicas: deploymentReplicas(d) }));
+}
+
+/** For each Deployment that is not available, why, when its ReplicaSet and pods say (a few requests each, only for those). */
+async function notAvailableReasons(cluster: Cluster, deployments: { namespace: string; name: string }[]): Promise<Record<string, NotAvailableReason>> {
+  const out: Record<string, NotAvailableReason> = {};
+  await Promise.all(deployments.map(async ({ namespace, name }) => {
+    const d = await getObject(cluster.client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace, name });
+    const why = d && whyNotAvailable(await readWorkload(cluster.client, d), cluster.ctx.name);
+    if (why) out[`${namespace}/${name}`] = why;
+  }));
+  return out;
 }
 
 /** CassandraDatacenters of every namespace, with the ready replicas of the StatefulSets each one owns. */

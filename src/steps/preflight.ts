@@ -14,7 +14,8 @@ export const preflight: Step<OperatorRun> = {
     const cp = must(ctx.cp, 'the control plane');
     const clusters = [...ctx.targets.map((t) => t.cluster), ...ctx.peers.filter((p) => !ctx.targets.some((t) => t.cluster.ctx.name === p.ctx.name))];
     const roleOf = (context: string) => (context === cp.cluster.ctx.name ? 'control-plane' as const : 'data-plane' as const);
-    ctx.facts = await gatherAll(clusters, roleOf, ctx.namespace);
+    // The release's pods are dry-run in the clusters it goes into (POD-ADMISSION).
+    ctx.facts = await gatherAll(clusters, roleOf, ctx.namespace, ctx.release);
     for (const t of ctx.targets) t.kubernetesVersion = ctx.facts.find((f) => f.context === t.cluster.ctx.name)?.version;
     const found = evaluatePreflight(ctx.facts, { controlPlane: cp.cluster.ctx.name, namespace: ctx.namespace, operatorVersion: must(ctx.release, 'the release').version,
       installCertManager: !ctx.certManagerSource.skipCertManager, allowVersionChange: ctx.force }).filter(ctx.keepCheck ?? (() => true));

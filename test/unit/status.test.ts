@@ -69,6 +69,17 @@ describe('status verdicts', () => {
     expect(v.summary).toBe('healthy: 3 cluster(s), 1 K8ssandraCluster(s), 2/2 datacenter(s) ready');
   });
 
+  it('says why an operator Deployment is not available when Kubernetes says (Unschedulable), with that reason\'s hint', () => {
+    const why = { kind: 'Unschedulable' as const, certain: false, hint: 'no node takes the pod: remove the taint or give the pods a toleration',
+      message: 'pod k8ssandra-operator-5d8f-q7w2z Unschedulable: 0/1 nodes are available: 1 node(s) had untolerated taint {k8ssandra.io/e2e: yes}.' };
+    const f = with_(healthy(), 'dp2', { operators: [op('data-plane', { available: false, replicas: { desired: 1, available: 0 } })],
+      cassOperators: [cass({ name: 'cass-operator-controller-manager', available: false, replicas: { desired: 1, available: 0 } })],
+      whyNotAvailable: { [`${NS}/k8ssandra-operator`]: why } });
+    const [c] = fails(evaluateStatus(f));
+    expect(c).toMatchObject({ id: 'STATUS-OPERATOR-NOT-READY', context: 'dp2', hint: why.hint });
+    expect(c!.message).toBe(`dp2: k8ssandra-operator in ${NS} is not available (0/1 replicas): ${why.message}; cass-operator in ${NS} is not available (0/1 replicas)`);
+  });
+
   it('names an operator scaled to 0 and a datacenter that is not ready: degraded, exit notReady', () => {
     let f = with_(healthy(), 'dp1', { operators: [op('data-plane', { available: true, replicas: { desired: 0, available: 0 } })] });
     f = with_(f, 'dp2', { datacenters: [dc('dc2', { progress: 'Updating', readyCondition: false, readyNodes: 1 })] });
