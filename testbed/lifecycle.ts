@@ -95,7 +95,7 @@ export async function up(opts: UpOptions = {}): Promise<UpResult> {
 export async function down(opts: { log?: Log } = {}): Promise<void> {
   const log = opts.log ?? stderrLog;
   await stopAgent();
-  const bin = binDir(bedSettings().k8sVersion);
+  const bin = binDir(); // the version the bed was made with
   for (const context of existingContexts()) {
     const pids = clusterPids(context);
     if (haveBinaries(bin)) {
