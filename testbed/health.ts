@@ -1,6 +1,6 @@
 // Whether a cluster of the bed runs: every component kwokctl started is alive and its API server answers
 // /readyz. Used by `up` (leave alone, repair or wait) and by `status`.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kube, loadContexts, withClient } from './kube.js';
 import { clusterDir, clusterKubeconfig, clusterPids, startTimeoutMs } from './kwokctl.js';
@@ -25,12 +25,24 @@ async function adminHealthy(context: string): Promise<boolean> {
   return withClient(adminClient(context), readyz).catch(() => false);
 }
 
+/** The last lines of a component's log (kwokctl's logs/<component>.log): why it exited, in the error itself. */
+function logTail(context: string, component: string, lines = 3): string {
+  try {
+    const text = readFileSync(join(clusterDir(context), 'logs', `${component}.log`), 'utf8').trimEnd();
+    return text.split('\n').slice(-lines).map((l) => l.slice(0, 400)).join(' | ');
+  } catch {
+    return 'no log';
+  }
+}
+
 /** What keeps a cluster from running: components missing or exited, or an API server not ready; undefined when it runs. */
 async function clusterProblem(context: string): Promise<{ message: string; exited: boolean } | undefined> {
   const pids = clusterPids(context);
   if (pids.length !== COMPONENTS) return { message: `${pids.length} of ${COMPONENTS} components started`, exited: false };
   const exited = pids.filter((p) => !p.alive);
-  if (exited.length) return { message: `${exited.map((p) => `${p.component} (pid ${p.pid})`).join(', ')} exited`, exited: true };
+  if (exited.length) {
+    return { message: `${exited.map((p) => `${p.component} (pid ${p.pid}) exited, its log ends: ${logTail(context, p.component)}`).join('; ')}`, exited: true };
+  }
   if (!(await adminHealthy(context))) return { message: 'its API server is not ready (/readyz)', exited: false };
   return undefined;
 }

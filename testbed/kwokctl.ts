@@ -109,12 +109,10 @@ export function renderConfig(context: string, binDir: string, settings: BedSetti
           ...tokenCapArgs(settings),
         ],
       },
-      // Light enough for 10 clusters on 2 cores. One instance each: leader election buys nothing, costs a
-      // lease write every 2 s per component, and made kube-controller-manager and kube-scheduler exit on
-      // a loaded machine when a renewal came late. etcd without fsync: a bed's data is thrown away anyway,
-      // and each fsync stalls writes behind the disk when several beds write at once.
-      { name: 'kube-controller-manager', extraArgs: [{ key: 'leader-elect', value: 'false' }] },
-      { name: 'kube-scheduler', extraArgs: [{ key: 'leader-elect', value: 'false' }] },
+      // etcd without fsync: a bed's data is thrown away anyway, and each fsync stalls writes behind the
+      // disk when ten clusters (or several beds) write at once. Leader election stays on: without it
+      // kube-controller-manager gives the API server only 10 s to become healthy and exits (seen with
+      // ten clusters on a loaded machine); with it, it waits for its lease as long as it takes.
       { name: 'etcd', extraArgs: [{ key: 'unsafe-no-fsync', value: 'true' }] },
       {
         name: 'kwok-controller',
