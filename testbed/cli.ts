@@ -1,11 +1,14 @@
-// npm run testbed -- up [--clusters N] | down | status [--json] | cut A B | heal [A B] | safety | consumer ...
+// npm run testbed -- up [--clusters N] [--k8s-version V] [--max-token-ttl D] | down | status [--json] | cut A B | heal [A B] | safety | consumer ...
 import { parseArgs } from 'node:util';
-import { cut, down, heal, safetyCheck, status, up, type BedStatus } from './bed.js';
+import { cut, DEFAULT_K8S_VERSION, describeSettings, down, heal, safetyCheck, status, up, type BedStatus } from './bed.js';
 import { eventsPath, parseSeconds, startConsumer, stopConsumer } from './consumer/control.js';
 import { readEvents } from './consumer/events.js';
 
 const USAGE = `usage: npm run testbed -- <command>
   up [--clusters N]   start N clusters (default 3, at most 20) and the pod network agent; idempotent
+     [--k8s-version V]    Kubernetes version of a new bed (default ${DEFAULT_K8S_VERSION}; built on first use, ~5 min)
+     [--max-token-ttl D]  a new bed's kube-apiserver caps service-account tokens at D (e.g. 24h, as EKS does)
+                          (a running bed keeps what it was made with: \`down\` first to change either)
   down                stop everything the bed started and remove .testbed
   status [--json]     health of each cluster and of the agent; exit 1 when unhealthy
   cut A B             drop traffic between the pod networks of contexts A and B
@@ -28,6 +31,7 @@ function printStatus(s: BedStatus): void {
   if (s.clusters.length === 0) console.log(`no clusters (no ${s.kubeconfig})`);
   console.log(`${s.agent.alive ? 'ok  ' : 'FAIL'} podnet agent ${s.agent.alive ? `pid ${s.agent.pid} rss=${mib(s.agent.rssBytes)}` : 'not running'}`);
   console.log(`cuts: ${s.cuts.length ? s.cuts.map(([a, b]) => `${a}<->${b}`).join(', ') : 'none'}`);
+  console.log(`settings: ${describeSettings(s.settings)}`);
   console.log(`memory (RSS, all bed processes): ${mib(s.totalRssBytes)}`);
   console.log(`kubeconfig: ${s.kubeconfig} (address slot ${s.slot})`);
 }
@@ -36,13 +40,24 @@ async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { clusters: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' },
-      namespace: { type: 'string' }, 'cluster-scoped': { type: 'boolean' }, 'cache-sync-timeout': { type: 'string' }, backoff: { type: 'string' } },
+    options: {
+      clusters: { type: 'string' },
+      'k8s-version': { type: 'string' },
+      'max-token-ttl': { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+      // consumer
+      namespace: { type: 'string' }, 'cluster-scoped': { type: 'boolean' }, 'cache-sync-timeout': { type: 'string' }, backoff: { type: 'string' },
+    },
   });
   const [command, ...rest] = positionals;
   switch (values.help ? 'help' : command) {
     case 'up':
-      await up({ clusters: values.clusters === undefined ? undefined : Number(values.clusters) });
+      await up({
+        clusters: values.clusters === undefined ? undefined : Number(values.clusters),
+        k8sVersion: values['k8s-version'],
+        maxTokenTtl: values['max-token-ttl'],
+      });
       return 0;
     case 'down':
       await down();

@@ -1,8 +1,9 @@
 // Network cuts between pairs of clusters, kept in .testbed/cuts.json as [["cp","dp1"], ...]. The podnet
 // agent reads the file on every probe and every accepted connection, so cut/heal act at once.
-import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { cutsPath } from './paths.js';
+import { loadContexts } from './kube.js';
+import { cutsPath, kubeconfigPath } from './paths.js';
 
 export type Cut = [string, string];
 
@@ -45,4 +46,23 @@ export function removeCuts(pair?: [string, string], path = cutsPath): Cut[] {
   const cuts = pair ? readCuts(path).filter(([p, q]) => !isCut([[p, q]], pair[0], pair[1])) : [];
   writeCuts(cuts, path);
   return cuts;
+}
+
+function checkContext(context: string): void {
+  if (!existsSync(kubeconfigPath)) throw new Error(`no test bed (${kubeconfigPath} is missing): run \`npm run testbed -- up\``);
+  const known = loadContexts(kubeconfigPath).map((c) => c.name);
+  if (!known.includes(context)) throw new Error(`unknown context ${context}; the bed has ${known.join(', ')}`);
+}
+
+/** Drops all traffic between the pod networks of two of the bed's clusters (enforced by the podnet agent). */
+export function cut(a: string, b: string): Cut[] {
+  checkContext(a);
+  checkContext(b);
+  return addCut(a, b);
+}
+
+/** Heals the cut between a and b, or every cut when called without a pair. */
+export function heal(a?: string, b?: string): Cut[] {
+  if ((a === undefined) !== (b === undefined)) throw new Error('heal takes two contexts, or none to heal every cut');
+  return removeCuts(a !== undefined && b !== undefined ? [a, b] : undefined);
 }

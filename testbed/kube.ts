@@ -115,3 +115,12 @@ export class Kube {
     this.agent.destroy();
   }
 }
+
+/** Runs fn with a client and closes the client's sockets afterwards, whatever happened. */
+export async function withClient<T>(kube: Kube, fn: (k: Kube) => Promise<T>): Promise<T> {
+  try {
+    return await fn(kube);
+  } finally {
+    kube.close();
+  }
+}

@@ -8,9 +8,8 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { kwokctlKubeconfigPath, kwokWorkdir } from './paths.js';
 import { isOurs } from './processes.js';
+import type { BedSettings } from './settings.js';
 import { clusterPorts, contextOfKwokCluster, kwokClusterName, podCidr, serviceCidr } from './topology.js';
-
-export const K8S_VERSION = 'v1.34.4';
 
 /**
  * How long a cluster may take to start (kwokctl's --wait, then the bed's own wait for its components
@@ -82,14 +81,15 @@ export function pruneStalePids(context: string): void {
  * Every port is given (topology.ts's plan): kwokctl would otherwise take the first free ones below 32767,
  * and two beds created at the same moment would take the same ones.
  * A config file rather than --extra-args flags: several --extra-args in one call once panicked kwokctl.
+ * kubeVersion tells kwokctl which flags the binaries understand: it follows the bed's --k8s-version.
  */
-export function renderConfig(context: string, binDir: string): string {
+export function renderConfig(context: string, binDir: string, settings: BedSettings): string {
   const config = {
     apiVersion: 'config.kwok.x-k8s.io/v1alpha1',
     kind: 'KwokctlConfiguration',
     options: {
       runtime: 'binary',
-      kubeVersion: K8S_VERSION,
+      kubeVersion: settings.k8sVersion,
       bindAddress: '127.0.0.1',
       ...clusterPorts(context),
       quietPull: true,
@@ -106,8 +106,14 @@ export function renderConfig(context: string, binDir: string): string {
         extraArgs: [
           { key: 'service-cluster-ip-range', value: serviceCidr(context) },
           { key: 'disable-admission-plugins', value: DISABLED_ADMISSION_PLUGINS },
+          ...tokenCapArgs(settings),
         ],
       },
+      // etcd without fsync: a bed's data is thrown away anyway, and each fsync stalls writes behind the
+      // disk when ten clusters (or several beds) write at once. Leader election stays on: without it
+      // kube-controller-manager gives the API server only 10 s to become healthy and exits (seen with
+      // ten clusters on a loaded machine); with it, it waits for its lease as long as it takes.
+      { name: 'etcd', extraArgs: [{ key: 'unsafe-no-fsync', value: 'true' }] },
       {
         name: 'kwok-controller',
         extraArgs: [
@@ -120,6 +126,16 @@ export function renderConfig(context: string, binDir: string): string {
     ],
   };
   return stringify(config);
+}
+
+/**
+ * --max-token-ttl: every TokenRequest asking for more gets this lifetime, as on EKS (24h) and GKE (48h);
+ * see design/field-conditions.md. --service-account-extend-token-expiration keeps its default (true), as
+ * there: it lengthens only the tokens admission mounts into pods (those asking exactly 3607 s), never a
+ * TokenRequest's, so `kubectl create token --duration 8760h` still gets the cap.
+ */
+function tokenCapArgs(settings: BedSettings): { key: string; value: string }[] {
+  return settings.maxTokenTtl ? [{ key: 'service-account-max-token-expiration', value: settings.maxTokenTtl }] : [];
 }
 
 /** Runs kwokctl with the bed's workdir and no KWOK_* settings inherited from the user's environment. */
@@ -155,11 +171,11 @@ export async function checkPortsFree(context: string): Promise<void> {
   }
 }
 
-export async function createCluster(context: string, binDir: string): Promise<void> {
+export async function createCluster(context: string, binDir: string, settings: BedSettings): Promise<void> {
   await checkPortsFree(context);
   const configPath = join(kwokWorkdir, `${kwokClusterName(context)}.config.yaml`);
   mkdirSync(kwokWorkdir, { recursive: true });
-  writeFileSync(configPath, renderConfig(context, binDir));
+  writeFileSync(configPath, renderConfig(context, binDir, settings));
   await kwokctl(binDir, [
     '--config', configPath,
     'create', 'cluster',

@@ -20,6 +20,8 @@ export const kwokctlKubeconfigPath = join(kwokWorkdir, 'kwokctl-kubeconfig');
  */
 export const kubeCacheDir = join(stateDir, 'kube-cache');
 export const cutsPath = join(stateDir, 'cuts.json');
+/** What the bed was made with (Kubernetes version, token cap), kept for its lifetime: see settings.ts. */
+export const settingsPath = join(stateDir, 'settings.json');
 /** The bed's address slot (see topology.ts), chosen by `up`. */
 export const slotPath = join(stateDir, 'slot');
 export const podnetPidPath = join(stateDir, 'podnet.pid');

@@ -1,7 +1,10 @@
 // Helpers for tests that run against the test bed: kubectl as the independent client, probe pods, waits.
+import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
-import { kubeCacheDir, kubeconfigPath } from '../../testbed/paths.js';
+import { kubeCacheDir, kubeconfigPath, repoRoot, safetyCheckPath, testbedDir } from '../../testbed/paths.js';
 import {
   ENV_TARGETS,
   ENV_TIMEOUT_MS,
@@ -148,4 +151,60 @@ export async function probeReport(context: string, namespace: string, name: stri
     },
     timeoutMs,
   );
+}
+
+/**
+ * A bed of its own, beside the run's shared bed: a throw-away checkout holding testbed/ (the bed finds
+ * its state from its own location) with links to node_modules and src, so it claims its own slot, ports
+ * and .testbed/. For tests of beds made another way (flags of `up`) or of many beds.
+ */
+export interface BedCopy {
+  root: string;
+  kubeconfig: string;
+  /** `npm run testbed -- ...args` in the copy; never rejects (exitCode, all). */
+  cli(...args: string[]): Promise<{ exitCode: number; all: string }>;
+  /** kubectl against a context of the copy's bed; resolves with stdout and stderr. */
+  kubectl(context: string, ...args: string[]): Promise<{ stdout: string; stderr: string }>;
+  /** The machine's network-safety check on the copy's bed: exit code and output. */
+  safetyCheck(): Promise<{ exitCode: number; all: string }>;
+  /** `down` if the copy has a bed, then the copy is removed. */
+  remove(): Promise<void>;
+}
+
+export function copyBed(name: string, timeoutMs = 1_500_000): BedCopy {
+  const root = path.join(mkdtempSync(path.join(tmpdir(), `k8ssandra-bed-${name}-`)), 'repo');
+  cpSync(testbedDir, path.join(root, 'testbed'), { recursive: true });
+  symlinkSync(path.join(repoRoot, 'node_modules'), path.join(root, 'node_modules'));
+  symlinkSync(path.join(repoRoot, 'src'), path.join(root, 'src'));
+  writeFileSync(path.join(root, 'package.json'), '{ "type": "module" }\n');
+  const kubeconfig = path.join(root, '.testbed', 'kubeconfig');
+  // Nothing of this run's own bed may leak in: no forced slot, no kubeconfig or cache of the shared bed.
+  const env = {
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TESTBED_SLOT|KUBECONFIG|KUBECACHEDIR|K8SSANDRA_TESTBED_)/.test(k))),
+    TESTBED_SAFETY_CHECK: safetyCheckPath,
+  };
+  const cli = async (...args: string[]) => {
+    const r = await execa(process.execPath, ['--import', 'tsx', path.join(root, 'testbed', 'cli.ts'), ...args],
+      { cwd: root, env, extendEnv: false, reject: false, all: true, timeout: timeoutMs });
+    return { exitCode: r.exitCode ?? 1, all: r.all ?? '' };
+  };
+  return {
+    root,
+    kubeconfig,
+    cli,
+    async kubectl(context, ...args) {
+      const r = await execa('kubectl', ['--kubeconfig', kubeconfig, '--context', context, ...args],
+        { reject: false, env: { KUBECACHEDIR: path.join(root, '.testbed', 'kube-cache') } });
+      if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} ${args.join(' ')} (bed ${name}): ${r.stderr || r.stdout}`);
+      return { stdout: r.stdout, stderr: r.stderr };
+    },
+    async safetyCheck() {
+      const r = await execa(safetyCheckPath, [kubeconfig], { reject: false, all: true });
+      return { exitCode: r.exitCode ?? 1, all: r.all ?? '' };
+    },
+    async remove() {
+      if (existsSync(path.join(root, '.testbed'))) await cli('down');
+      rmSync(path.dirname(root), { recursive: true, force: true });
+    },
+  };
 }

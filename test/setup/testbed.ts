@@ -3,7 +3,7 @@
 // Every kubectl the tests run uses the bed's own cache (KUBECACHEDIR), never ~/.kube/cache: discovery is
 // cached per host:port, and the ports of a bed repeat in the next bed of the same slot.
 import type { TestProject } from 'vitest/node';
-import { down, kubeconfigPath, status, up } from '../../testbed/bed.js';
+import { describeSettings, down, kubeconfigPath, status, up } from '../../testbed/bed.js';
 import { existingContexts } from '../../testbed/kwokctl.js';
 import { kubeCacheDir } from '../../testbed/paths.js';
 
@@ -24,7 +24,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const createdHere = existingContexts().length === 0;
   const current = await status();
   if (current.healthy && current.clusters.length >= MIN_CLUSTERS) {
-    process.stderr.write(`[testbed] reusing the running bed (${current.clusters.map((c) => c.context).join(', ')})\n`);
+    process.stderr.write(`[testbed] reusing the running bed (${current.clusters.map((c) => c.context).join(', ')}; ${describeSettings(current.settings)})\n`);
   } else {
     await up({ clusters: Math.max(MIN_CLUSTERS, current.clusters.length) });
   }

@@ -1,9 +1,10 @@
-// The bed's clusters: real API servers of the pinned version, one context each, a ready fake node with
+// The bed's clusters: real API servers of the bed's version (v1.34.4 unless made with --k8s-version), one context each, a ready fake node with
 // its own pod CIDR, and nothing an API server could dial off the machine.
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import { status } from '../../testbed/bed.js';
 import { safetyCheckPath } from '../../testbed/paths.js';
+import { bedSettings } from '../../testbed/settings.js';
 import { podCidr, serviceCidr } from '../../testbed/topology.js';
 import { bedKubeconfig, kubectl, kubectlJson } from '../helpers/bed.js';
 
@@ -21,9 +22,9 @@ describe('test bed clusters', () => {
     expect(new Set(users).size).toBe(names.length);
   });
 
-  it.each(CONTEXTS)('%s answers /version with v1.34.4', async (context) => {
+  it.each(CONTEXTS)('%s answers /version with the bed\'s Kubernetes version', async (context) => {
     const version = JSON.parse(await kubectl(context, 'get', '--raw', '/version'));
-    expect(version.gitVersion).toBe('v1.34.4');
+    expect(version.gitVersion).toBe(bedSettings().k8sVersion);
   });
 
   it('lists the nodes of dp2 with plain kubectl', async () => {
