@@ -29,6 +29,17 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      {
+        // Beds of other sizes and versions (issue 18): ten clusters, and the oldest supported Kubernetes, whose
+        // binaries are built on first use (10-30 minutes on 2 cores). Not part of `npm test`: `npm run test:scale`.
+        test: {
+          name: 'scale',
+          include: ['test/scale/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 2_400_000,
+          hookTimeout: 300_000,
+        },
+      },
     ],
   },
 });
