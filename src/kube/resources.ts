@@ -89,7 +89,8 @@ export async function listObjects<T = KubeObject>(client: KubeClient, ref: { api
   do {
     const page = await client.request<{ items: T[]; metadata: { continue?: string } }>({
       path: `${groupVersionPath(ref.apiVersion)}${ns}/${info.plural}`, query: { ...query, limit: query.limit ?? 500, continue: cont } });
-    items.push(...page.items);
+    // Items of built-in kinds come without apiVersion and kind: every caller gets whole objects.
+    items.push(...page.items.map((i) => ({ apiVersion: ref.apiVersion, kind: ref.kind, ...i })));
     cont = page.metadata?.continue || undefined;
   } while (cont);
   return items;
