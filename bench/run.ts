@@ -14,6 +14,7 @@ import { sequentialKubectlInstall } from './baseline.js';
 const root = path.resolve(import.meta.dirname, '..');
 const upstream = path.resolve(root, '../shared/upstream');
 const manifests = path.join(upstream, 'k8ssandra-operator-v1.32.5');
+const manifestsV1291 = path.join(upstream, 'k8ssandra-operator-v1.29.1');
 const certManager = path.join(upstream, 'cert-manager-v1.18.5/cert-manager-standin.yaml');
 const NS = 'k8ssandra-operator';
 
@@ -157,6 +158,19 @@ async function main() {
   await sample(installArgs(three.join(',')));
   const noop = await measure('install cp,dp1,dp2 (no-op re-run)', installArgs(three.join(',')));
   ratio('no-op re-run (s)', noop.medianMs / 1000, '< 5', noop.medianMs < 5000);
+
+  // Upgrade of the same 3 clusters from v1.29.1 to v1.32.5, next to the fresh install above (same run, same bed).
+  const upgrades: Sample[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await clean(three);
+    await checked('install v1.29.1', cli('install', '--contexts', three.join(','), '--manifests', manifestsV1291, '--cert-manager-manifests', certManager,
+      '--skip-routability', '--yes', '-q', '-o', 'json'));
+    upgrades.push(await checked('upgrade cp,dp1,dp2 v1.29.1 -> v1.32.5', cli('upgrade', '--contexts', three.join(','), '--manifests', manifests, '--yes', '-q', '-o', 'json')));
+  }
+  const upgrade3 = record('upgrade cp,dp1,dp2 v1.29.1 -> v1.32.5', upgrades, 'CRDs everywhere, then data planes, then the control plane, each stage waited for');
+  ratio('upgrade 3 clusters / fresh install 3 clusters', upgrade3.medianMs / install3.medianMs, '<= 1.5', upgrade3.medianMs <= 1.5 * install3.medianMs);
+  await clean(three);
+  await sample(installArgs(three.join(',')));
 
   // status on 3 and 6 clusters
   const status3 = await measure('status on 3 clusters', cli('status', '--contexts', three.join(','), '-o', 'json', '-q'));
