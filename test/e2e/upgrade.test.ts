@@ -118,4 +118,30 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
     expect(again.exitCode, again.stderr).toBe(0);
     await expectAt('v1.32.5');
   });
+
+  it('an operator Helm installed is named by install, upgrade and status, and left alone without --force', async () => {
+    const deployment = await kubectlJson('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator');
+    const label = deployment.metadata.labels?.['app.kubernetes.io/managed-by'];
+    await kubectl('dp2', '-n', NS, 'label', 'deployment', 'k8ssandra-operator', 'app.kubernetes.io/managed-by=Helm', '--overwrite');
+    await kubectl('dp2', '-n', NS, 'annotate', 'deployment', 'k8ssandra-operator', 'meta.helm.sh/release-name=k8ssandra-operator',
+      `meta.helm.sh/release-namespace=${NS}`, '--overwrite');
+    try {
+      const owner = (r: { json: () => any }) => r.json().checks.find((c: any) => c.id === 'OPERATOR-OWNER' && c.context === 'dp2');
+      const install = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', '--manifests', V1325, '--cert-manager-manifests', certManagerManifests,
+        '--skip-routability', '--yes', '-o', 'json']);
+      expect(install.exitCode, install.stderr).toBe(3);
+      expect(owner(install)).toMatchObject({ status: 'fail', message: expect.stringMatching(/installed by Helm release k8ssandra-operator in namespace k8ssandra-operator/) });
+      expect(owner(install).hint).toMatch(/helm upgrade k8ssandra-operator -n k8ssandra-operator/);
+      const up = await upgrade('--manifests', V1325);
+      expect(up.exitCode, up.stderr).toBe(3);
+      expect(owner(up)).toMatchObject({ status: 'fail' });
+      const s = await k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'json']);
+      expect(owner(s)).toMatchObject({ status: 'warn', message: expect.stringMatching(/installed by Helm/) });
+      // Left alone: still Helm's.
+      expect((await kubectlJson('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator')).metadata.labels['app.kubernetes.io/managed-by']).toBe('Helm');
+    } finally {
+      await kubectl('dp2', '-n', NS, 'label', 'deployment', 'k8ssandra-operator', label ? `app.kubernetes.io/managed-by=${label}` : 'app.kubernetes.io/managed-by-', '--overwrite');
+      await kubectl('dp2', '-n', NS, 'annotate', 'deployment', 'k8ssandra-operator', 'meta.helm.sh/release-name-', 'meta.helm.sh/release-namespace-');
+    }
+  });
 });
