@@ -32,7 +32,8 @@ export const routabilityBetweenAll = (o: { skip: boolean; probe?: ProbeSettings 
     ctx.report.routability = r.report;
     useAddressesFound(ctx, r.report);
     gate(r.checks, ctx, s, {
-      message: (bad) => `${bad.length} routability check(s) failed (${bad[0]!.message}); nothing was installed`,
+      message: (bad) => `${bad.every((c) => c.id === 'ROUTABILITY') ? `${bad.length} pair(s) of clusters cannot reach each other's pod IPs`
+        : `${bad.length} routability check(s) failed`} (${bad[0]!.message}); nothing was installed`,
       hint: (bad) => `${bad[0]!.hint}; to install anyway, pass --skip-routability`,
     });
   },

@@ -4,8 +4,8 @@
 import { execa } from 'execa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { loadContexts } from '../../testbed/kube.js';
-import { bedKubeconfig, kubectl, uniqueName } from '../helpers/bed.js';
-import { k8ssandra, repoRoot } from '../helpers/cli.js';
+import { bedKubeconfig, deleteNamespace, kubectl, uniqueName } from '../helpers/bed.js';
+import { certManagerManifests, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
 
 const CONTEXTS = ['cp', 'dp1', 'dp2'];
 const check = (...extra: string[]) => k8ssandra(['check', '--contexts', CONTEXTS.join(','), '-o', 'json', ...extra]);
@@ -27,7 +27,10 @@ describe('API servers from the control plane\'s pods', { timeout: 300_000 }, () 
     await testbed('heal');
     await removeOperatorDeployments(); // an earlier file's install would fail check's preflight in another namespace
   });
-  afterEach(async () => testbed('heal'));
+  afterEach(async () => {
+    await testbed('heal');
+    await removeOperatorDeployments(); // an install here must not fail the next check's preflight
+  });
   afterAll(async () => testbed('heal'));
 
   it('check: cp reaches dp1\'s and dp2\'s API servers; the loopback kubeconfig address is kept after the other candidates fail', async () => {
@@ -75,5 +78,27 @@ describe('API servers from the control plane\'s pods', { timeout: 300_000 }, () 
     expect(bad.exitCode, bad.stderr).toBe(3);
     expect(bad.json<any>().checks.find((c: any) => c.id === 'API-SERVER-REACHABLE' && c.status === 'fail'))
       .toMatchObject({ context: 'dp1', message: 'dp1: pods in cp cannot reach its API server at https://127.0.0.1:19999 (refused)' });
+  });
+
+  it('install registers the address the control plane\'s pods reached, and says so', async () => {
+    const ns = uniqueName('api-install');
+    try {
+      const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--namespace', ns, '--manifests', operatorManifests,
+        '--cert-manager-manifests', certManagerManifests, '--yes', '--no-wait', '-o', 'json']);
+      expect(r.exitCode, r.stdout + r.stderr).toBe(0);
+      const report = r.json<any>();
+      const s = servers();
+      expect(Object.fromEntries(report.registrations.map((g: any) => [g.context, g.server]))).toEqual({ dp1: s.get('dp1'), dp2: s.get('dp2') });
+      expect(report.checks.filter((c: any) => c.id === 'REGISTER-SERVER-ADDRESS').map((c: any) => [c.context, c.status, c.message])).toEqual([
+        ['dp1', 'pass', `dp1: API server address ${s.get('dp1')}, reached from a pod of the control plane`],
+        ['dp2', 'pass', `dp2: API server address ${s.get('dp2')}, reached from a pod of the control plane`]]);
+      // The stored kubeconfig holds the same address (kubectl as the independent judge).
+      for (const g of report.registrations) {
+        const b64 = await kubectl('cp', 'get', 'secret', g.secret, '-n', ns, '-o', 'jsonpath={.data.kubeconfig}');
+        expect(Buffer.from(b64, 'base64').toString('utf8')).toContain(`server: ${s.get(g.context)}`);
+      }
+    } finally {
+      await Promise.all(CONTEXTS.map((c) => deleteNamespace(c, ns)));
+    }
   });
 });
