@@ -67,10 +67,15 @@ function renderRoutability(rt: RoutabilityReport, s: Styler): string[] {
   return out;
 }
 
-/** One line per address dialled: from the control plane's pods to a data plane's API server. */
+/**
+ * One line per address dialled: from the control plane's pods to a data plane's API server. A candidate
+ * that failed where another one worked is no failure: it is shown as not reached.
+ */
 function renderApiServers(reach: ApiServerReach[], s: Styler): string[] {
+  const served = new Set(reach.filter((r) => r.used).map((r) => r.to));
   return [`API servers, from a pod of ${reach[0]!.from} (TCP and TLS):`, ...reach.map((r) => {
-    const result = r.ok ? s.ok(`ok${r.latencyMs === undefined ? '' : ` ${r.latencyMs}ms`}`) : s.fail(`FAIL ${r.error ?? 'error'}`);
+    const result = r.ok ? s.ok(`ok${r.latencyMs === undefined ? '' : ` ${r.latencyMs}ms`}`)
+      : served.has(r.to) ? s.dim(`not reached (${r.error ?? 'error'})`) : s.fail(`FAIL ${r.error ?? 'error'}`);
     return `  ${r.to}: ${r.address} (${r.source}) ${result}${r.used ? ', used for the registration' : ''}`;
   })];
 }

@@ -112,8 +112,9 @@ describe('API servers reached from the control plane', () => {
     expect(checks[0]!.message).toMatch(/^dp1: pods in cp cannot reach its API server at any of https:\/\/172\.18\.0\.3:6443 \(probe failed/);
   });
 
-  it('the text report lists each address with its source and result', () => {
+  it('the text report lists each address with its source and result; a candidate passed over is no FAIL', () => {
     const reach: ApiServerReach[] = [
+      { from: 'cp', to: 'dp1', address: 'https://192.0.2.2:20010', source: 'advertised', ok: false, latencyMs: 0, error: 'unroutable' },
       { from: 'cp', to: 'dp1', address: 'https://127.0.0.1:20010', source: 'kubeconfig', ok: true, latencyMs: 4, used: true },
       { from: 'cp', to: 'dp2', address: 'https://127.0.0.1:20020', source: 'kubeconfig', ok: false, latencyMs: 2000, error: 'timeout' }];
     const report = { schemaVersion: 1, command: 'check', ok: false, dryRun: false, checks: [], clusters: [], registrations: [],
@@ -123,6 +124,7 @@ describe('API servers reached from the control plane', () => {
         apiServers: reach } } as unknown as Report;
     const text = renderReport(report, 'text', styler(false));
     expect(text).toContain('API servers, from a pod of cp (TCP and TLS):');
+    expect(text).toContain('  dp1: https://192.0.2.2:20010 (advertised) not reached (unroutable)');
     expect(text).toContain('  dp1: https://127.0.0.1:20010 (kubeconfig) ok 4ms, used for the registration');
     expect(text).toContain('  dp2: https://127.0.0.1:20020 (kubeconfig) FAIL timeout');
   });
