@@ -1,7 +1,5 @@
 // Network cuts between pairs of clusters, kept in .testbed/cuts.json as [["cp","dp1"], ...]. The podnet
-// agent reads the file on every probe and every accepted connection, so cut/heal act at once. A cut
-// between A and B drops traffic between their pod networks and from each one's pods to the other's API
-// server (the probe's API-server targets); the CLI on the host still reaches every API server.
+// agent reads the file on every probe and every accepted connection, so cut/heal act at once.
 import { mkdirSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { cutsPath } from './paths.js';
