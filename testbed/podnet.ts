@@ -13,13 +13,14 @@ import { Kube, KubeError, loadContexts } from './kube.js';
 import { kubeconfigPath } from './paths.js';
 import {
   DEFAULT_TIMEOUT_MS,
+  ENV_API_SERVERS,
   ENV_TARGETS,
   ENV_TIMEOUT_MS,
   PROBE_CONNECTOR,
   PROBE_LABEL,
   PROBE_LISTENER,
 } from '../src/routability/contract.js';
-import { parseTargets, probe, reportMessage } from './probes.js';
+import { parseApiServers, parseTargets, probe, probeApiServer, reportMessage } from './probes.js';
 import { contextOfPodIp } from './topology.js';
 
 const POLL_MS = 200;
@@ -186,13 +187,16 @@ class ClusterAgent {
     const timeoutMs = Number(env.get(ENV_TIMEOUT_MS)) || DEFAULT_TIMEOUT_MS;
     const source = pod.status.podIP;
     const cuts = readCuts();
-    const results = await Promise.all(
-      parseTargets(env.get(ENV_TARGETS)).map((t) =>
-        'invalid' in t
-          ? { target: t.raw, ok: false, ms: 0, error: 'invalid' }
-          : probe(t, source, timeoutMs, isCut(cuts, this.context, contextOfAddress(t.host, t.port))),
+    // A cut between two clusters drops pod traffic both ways and, from A's pods, B's API server too.
+    const cutFrom = (host: string, port: number) => isCut(cuts, this.context, contextOfAddress(host, port));
+    const results = await Promise.all([
+      ...parseTargets(env.get(ENV_TARGETS)).map((t) =>
+        'invalid' in t ? { target: t.raw, ok: false, ms: 0, error: 'invalid' } : probe(t, source, timeoutMs, cutFrom(t.host, t.port)),
       ),
-    );
+      ...parseApiServers(env.get(ENV_API_SERVERS)).map((t) =>
+        'invalid' in t ? { target: t.raw, ok: false, ms: 0, error: 'invalid' } : probeApiServer(t, source, timeoutMs, cutFrom(t.host, t.port)),
+      ),
+    ]);
     const message = reportMessage(results);
     log(`connector ${this.context}/${namespace}/${name} from ${source}: ${message}`);
     try {

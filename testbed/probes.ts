@@ -1,6 +1,7 @@
 // What a connector probe pod does, as plain functions: parse its targets, connect to each from the
 // pod's IP, and turn the results into a termination message that fits the Kubernetes limit.
-import { connect } from 'node:net';
+import { connect, isIPv4 } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../src/routability/contract.js';
 import { isLoopbackIPv4 } from './topology.js';
@@ -62,6 +63,55 @@ export async function probe(target: Target, source: string, timeoutMs: number, d
     socket.once('connect', () => finish(result(true)));
     socket.once('timeout', () => finish(result(false, 'timeout')));
     socket.once('error', (e: NodeJS.ErrnoException) => finish(result(false, errorName(e.code))));
+  });
+}
+
+/** One entry of the connector's API-server list: "https://host:port" (contract.ts ENV_API_SERVERS). */
+export function parseApiServers(value: string | undefined): (Target | { raw: string; invalid: true })[] {
+  return (value ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((raw) => {
+      const m = /^https:\/\/(\[[^\]]+\]|[^:/\s]+):(\d{1,5})$/.exec(raw);
+      const port = Number(m?.[2]);
+      return m && port >= 1 && port <= 65535 ? { raw, host: m[1]!.replace(/^\[|\]$/g, ''), port } : { raw, invalid: true as const };
+    });
+}
+
+/**
+ * Reaches an API server as the real connector does: TCP connect from `source`, then a TLS handshake
+ * (the certificate is not checked: the probe asks whether the address is an API server's, the
+ * ClientConfig carries the CA). Names are never resolved ("dns"): in-network names such as kind's
+ * `<cluster>-control-plane` exist only in other networks, and a lookup could leave the machine.
+ */
+export async function probeApiServer(target: Target, source: string, timeoutMs: number, dropped: boolean): Promise<ProbeResult> {
+  const started = performance.now();
+  const result = (ok: boolean, error?: string): ProbeResult => ({
+    target: target.raw,
+    ok,
+    ms: Math.round(performance.now() - started),
+    ...(error ? { error } : {}),
+  });
+  if (!isIPv4(target.host) && !target.host.includes(':')) return result(false, 'dns');
+  if (!isLoopbackIPv4(target.host)) return result(false, 'unroutable');
+  if (dropped) {
+    await sleep(timeoutMs);
+    return result(false, 'timeout');
+  }
+  return new Promise((resolve) => {
+    // TCP from the pod's IP first (tls.connect cannot bind a source address), then TLS over it.
+    const socket = connect({ host: target.host, port: target.port, localAddress: source, timeout: timeoutMs });
+    const finish = (r: ProbeResult) => {
+      socket.destroy();
+      resolve(r);
+    };
+    socket.once('timeout', () => finish(result(false, 'timeout')));
+    socket.once('error', (e: NodeJS.ErrnoException) => finish(result(false, errorName(e.code))));
+    socket.once('connect', () => {
+      const secure = tlsConnect({ socket, rejectUnauthorized: false });
+      secure.once('secureConnect', () => finish(result(true)));
+      secure.once('error', () => finish(result(false, 'tls')));
+    });
   });
 }
 

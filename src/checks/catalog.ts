@@ -12,6 +12,7 @@ export const CHECKS = {
   'POD-CIDR-OVERLAP': 'Pod CIDRs of different clusters do not overlap',
   'POD-ADMISSION': 'Every pod of the release would be admitted in its namespace (server-side dry run: Pod Security, policy webhooks, quotas)',
   'ROUTABILITY': 'Pod IPs are routable between every pair of clusters',
+  'API-SERVER-REACHABLE': 'Pods of the control plane reach each data plane\'s API server (TCP and TLS) at the address its registration holds',
   'REGISTER-SERVER-ADDRESS': 'The API server address written for the control plane is reachable from it',
   'REGISTRATION-VERIFIED': 'The credentials in a ClientConfig authenticate to their data plane with the intended permissions',
   'TOKEN-LIFETIME': 'The API server grants the token lifetime asked; where it caps it, the control plane gets a credential that lasts',

@@ -20,6 +20,8 @@ export interface CheckOptions {
   operatorVersion: string;
   skipCertManager: boolean;
   skipRoutability: boolean;
+  /** --api-server: the addresses the data planes' registrations would hold. */
+  apiServers: Record<string, string>;
   probe: ProbeSettings;
   timeoutMs: number;
   /** Ctrl-C: stops the requests and waits; the probe pods are still deleted. */
@@ -64,7 +66,9 @@ const routability = (o: CheckOptions): Step<CheckRun> => ({
   skip: () => o.skipRoutability,
   async run(ctx, s) {
     const reachable = ctx.targets.filter((t) => ctx.facts.find((f) => f.context === t.cluster.ctx.name)?.reachable).map((t) => t.cluster);
-    const r = await checkRoutability(reachable, { ...o.probe, namespace: o.namespace, deadline: ctx.deadline, facts: ctx.facts }, s.note, (what) => s.update(what));
+    const r = await checkRoutability(reachable, { ...o.probe, namespace: o.namespace, deadline: ctx.deadline, facts: ctx.facts,
+      apiServers: { controlPlane: ctx.cp!.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster).filter((c) => reachable.includes(c)), overrides: o.apiServers } },
+    s.note, (what) => s.update(what));
     ctx.report.routability = r.report;
     gate(r.checks, ctx, s, { record: true });
   },

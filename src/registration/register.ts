@@ -24,6 +24,8 @@ export interface RegisterOptions {
   tokenTtlSeconds: number;
   /** Server addresses the control plane should use, per data-plane context (default: the kubeconfig's). */
   apiServers: Record<string, string>;
+  /** Data planes whose address (apiServers, else the kubeconfig's) the probe reached from a pod of the control plane. */
+  reachedFromControlPlane?: string[];
   /** Mint fresh tokens even where the stored ones still work (rotation); the old ones stay valid until they expire. */
   rotate?: boolean;
   /**
@@ -68,7 +70,7 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
   await forEachCluster('register', dataPlanes, async (t) => {
     const dp = t.cluster;
     const server = opts.apiServers[dp.ctx.name] ?? dp.ctx.server;
-    checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name]));
+    checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name], !!opts.reachedFromControlPlane?.includes(dp.ctx.name)));
     const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
     const accessApplied = await applyAll(dp.client, access, opts);
     const creds = await credentialsFor(cp.client, dp, server, opts, checks, opts.deadline ?? Date.now() + 60_000);
@@ -131,8 +133,9 @@ async function undoCreated(dp: Cluster, objs: KubeObject[], applied: AppliedObje
   return applied.filter((a) => !removed.has(a.ref));
 }
 
-function serverAddressCheck(context: string, server: string, overridden: boolean): Check {
+function serverAddressCheck(context: string, server: string, overridden: boolean, reached: boolean): Check {
   const host = new URL(server).hostname;
+  if (reached) return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}, reached from a pod of the control plane`, { context });
   if (isLoopbackHost(host)) {
     return check('REGISTER-SERVER-ADDRESS', 'warn', `${context}: the control plane will reach its API server at ${server}, a loopback address`, { context,
       hint: `pods of the control-plane cluster cannot reach a loopback address unless both clusters share a host; pass --api-server ${context}=https://ADDRESS:PORT` });

@@ -109,6 +109,27 @@ export interface RoutabilityPair {
   error?: string;
 }
 
+/**
+ * One address of a data plane's API server, dialled from a pod of the control plane (TCP and TLS):
+ * the address its registration would hold, or one of the candidates tried when that is host-local.
+ */
+export interface ApiServerReach {
+  /** The control plane's context. */
+  from: string;
+  /** The data plane's context. */
+  to: string;
+  /** "https://host:port". */
+  address: string;
+  /** Where the address comes from: api-server flag | kubeconfig | advertised | kind | k3d | minikube. */
+  source: string;
+  ok: boolean;
+  latencyMs?: number;
+  /** timeout | refused | dns | tls | unroutable | ... */
+  error?: string;
+  /** The address the registration holds (the first candidate that worked). */
+  used?: boolean;
+}
+
 /** Pod-IP routability between clusters: every ordered pair of clusters, per port. */
 export interface RoutabilityReport {
   runId: string;
@@ -118,6 +139,8 @@ export interface RoutabilityReport {
   ports: number[];
   listeners: { context: string; podIP: string }[];
   pairs: RoutabilityPair[];
+  /** The control plane's pods to each data plane's API server (absent when there is no data plane to register). */
+  apiServers?: ApiServerReach[];
 }
 
 /** What `add-dc` did to a K8ssandraCluster (additive to schema v1: absent in other commands' reports). */

@@ -1,7 +1,7 @@
 import { stringify } from 'yaml';
 import { routabilityMatrices } from '../routability/matrix.js';
 import type { Styler } from '../ui/style.js';
-import type { DatacenterReport, Report, RoutabilityReport } from './model.js';
+import type { ApiServerReach, DatacenterReport, Report, RoutabilityReport } from './model.js';
 import { renderStatusText } from './status-text.js';
 import { closingLines, plainTable } from './text.js';
 
@@ -63,7 +63,21 @@ function renderRoutability(rt: RoutabilityReport, s: Styler): string[] {
       : c.ok ? s.ok(`ok${c.ms === undefined ? '' : ` ${c.ms}ms`}`) : s.fail(`FAIL ${c.errors.join('/')}`))]));
     out.push(t.toString());
   }
+  if (rt.apiServers?.length) out.push('', ...renderApiServers(rt.apiServers, s));
   return out;
+}
+
+/**
+ * One line per address dialled: from the control plane's pods to a data plane's API server. A candidate
+ * that failed where another one worked is no failure: it is shown as not reached.
+ */
+function renderApiServers(reach: ApiServerReach[], s: Styler): string[] {
+  const served = new Set(reach.filter((r) => r.used).map((r) => r.to));
+  return [`API servers, from a pod of ${reach[0]!.from} (TCP and TLS):`, ...reach.map((r) => {
+    const result = r.ok ? s.ok(`ok${r.latencyMs === undefined ? '' : ` ${r.latencyMs}ms`}`)
+      : served.has(r.to) ? s.dim(`not reached (${r.error ?? 'error'})`) : s.fail(`FAIL ${r.error ?? 'error'}`);
+    return `  ${r.to}: ${r.address} (${r.source}) ${result}${r.used ? ', used for the registration' : ''}`;
+  })];
 }
 
 function datacenterLines(d: DatacenterReport, dryRun: boolean, s: Styler): string[] {

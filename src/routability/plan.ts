@@ -7,7 +7,9 @@ export const MAX_TARGETS_PER_CONNECTOR = 40;
 
 export interface ListenerAddress { context: string; podIP: string }
 export interface ProbeTarget { to: string; port: number; target: string }
-export interface ConnectorPlan { from: string; name: string; targets: ProbeTarget[] }
+/** An API server address to reach from the control plane (contract.ts ENV_API_SERVERS); `source` says where it came from. */
+export interface ApiServerTarget { to: string; address: string; source: string }
+export interface ConnectorPlan { from: string; name: string; targets: ProbeTarget[]; apiServers?: ApiServerTarget[] }
 
 export const probePodName = (role: ProbeRole, runId: string, suffix?: string | number) =>
   `k8ssandra-probe-${role}-${runId}${suffix === undefined ? '' : `-${suffix}`}`;
@@ -27,6 +29,14 @@ function connectorPlans(targetsByFrom: Map<string, ProbeTarget[]>, name: (i: num
 export function planConnectors(listeners: ListenerAddress[], ports: number[], runId: string): ConnectorPlan[] {
   return connectorPlans(new Map(listeners.map((from) => [from.context, listeners.filter((l) => l.context !== from.context)
     .flatMap((l) => ports.map((port) => ({ to: l.context, port, target: targetOf(l.podIP, port) })))])), (i) => probePodName(PROBE_CONNECTOR, runId, i));
+}
+
+/**
+ * The connector that dials, from the control plane, every candidate address of every data plane's API
+ * server: its own pod, so that its report never crowds out the pod-IP results (a handful of addresses).
+ */
+export function planApiServers(from: string, targets: ApiServerTarget[], runId: string): ConnectorPlan[] {
+  return targets.length ? [{ from, name: probePodName(PROBE_CONNECTOR, runId, 'api'), targets: [], apiServers: targets }] : [];
 }
 
 /**

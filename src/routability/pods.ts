@@ -2,7 +2,7 @@
 import type { ProbeSettings } from '../defaults.js';
 import type { KubeObject } from '../kube/resources.js';
 import { loadTemplate } from '../plan/templates.js';
-import { ENV_PORTS, ENV_TARGETS, ENV_TIMEOUT_MS, parseProbeReport, PROBE_LISTENER, PROBE_RUN_LABEL, type ProbeReport, type ProbeRole } from './contract.js';
+import { ENV_API_SERVERS, ENV_PORTS, ENV_TARGETS, ENV_TIMEOUT_MS, parseProbeReport, PROBE_LISTENER, PROBE_RUN_LABEL, type ProbeReport, type ProbeRole } from './contract.js';
 import { probePodName, type ConnectorPlan } from './plan.js';
 
 function setEnv(container: any, name: string, value: string): void {
@@ -30,6 +30,7 @@ export function connectorPod(namespace: string, runId: string, plan: ConnectorPl
   c.image = s.image;
   setEnv(c, ENV_TARGETS, plan.targets.map((t) => t.target).join(' '));
   setEnv(c, ENV_TIMEOUT_MS, String(s.timeoutMs));
+  setEnv(c, ENV_API_SERVERS, (plan.apiServers ?? []).map((t) => t.address).join(' '));
   return pod;
 }
 

@@ -8,13 +8,13 @@ import type { ProbeSettings } from '../defaults.js';
 import { CliError, describe } from '../errors.js';
 import { ApiError } from '../kube/client.js';
 import { applyObject, deleteObject, FIELD_MANAGER, getObject, listObjects } from '../kube/resources.js';
-import type { RoutabilityPair, RoutabilityReport } from '../report/model.js';
+import type { ApiServerReach, RoutabilityPair, RoutabilityReport } from '../report/model.js';
 import type { Cluster } from '../kube/connect.js';
 import { waitUntil } from '../util/wait.js';
 import { PROBE_CONNECTOR, PROBE_LABEL, PROBE_LISTENER, PROBE_RUN_LABEL, type ProbeRole } from './contract.js';
-import { mergeRetry, planConnectors, planRetry, probePodName, type ConnectorPlan } from './plan.js';
+import { mergeRetry, planApiServers, planConnectors, planRetry, probePodName, type ApiServerTarget, type ConnectorPlan } from './plan.js';
 import { connectorOutcome, connectorPod, listenerIp, listenerPod, podProblem, podState } from './pods.js';
-import { pairsFromReports } from './results.js';
+import { apiServersFromReports, pairsFromReports } from './results.js';
 
 const MANAGED_BY = 'app.kubernetes.io/managed-by';
 /** Probe pods that any run of this tool left: what a later run cleans up. */
@@ -28,6 +28,8 @@ export interface ProbeOptions extends ProbeSettings {
   /** Keep a namespace this run created when every pair is routable (install goes on to use it). */
   keepCreatedNamespace?: boolean;
   runId?: string;
+  /** API server addresses to dial from one cluster (the control plane): its connector pod is created with the others. */
+  apiServers?: { from: string; targets: ApiServerTarget[] };
 }
 
 interface ClusterProbe { cluster: Cluster; namespaceCreated: boolean; pods: string[] }
@@ -144,9 +146,10 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
     const ips = await waitForPods('the probe listener pods to be ready', PROBE_LISTENER, probes.map((p) => ({ p, name: listener })), o, listenerIp);
     report.listeners = probes.map((p) => ({ context: p.cluster.ctx.name, podIP: ips.get(podKey(p, listener))! }));
     const plans = planConnectors(report.listeners, o.ports, runId);
+    const apiPlans = o.apiServers ? planApiServers(o.apiServers.from, o.apiServers.targets, runId) : [];
 
     const byContext = new Map(probes.map((p) => [p.cluster.ctx.name, p]));
-    const connect = async (batch: ConnectorPlan[]): Promise<RoutabilityPair[]> => {
+    const connect = async (batch: ConnectorPlan[]): Promise<{ pairs: RoutabilityPair[]; apiServers: ApiServerReach[] }> => {
       o.signal?.throwIfAborted();
       await Promise.all(batch.map(async (plan) => {
         const p = byContext.get(plan.from)!;
@@ -155,16 +158,18 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
       }));
       const outcomes = await waitForPods('the probe connector pods to finish', PROBE_CONNECTOR,
         batch.map((plan) => ({ p: byContext.get(plan.from)!, name: plan.name })), o, connectorOutcome);
-      return pairsFromReports(batch, new Map(batch.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!])));
+      const reports = new Map(batch.map((plan) => [plan.name, outcomes.get(podKey(byContext.get(plan.from)!, plan.name))!]));
+      return { pairs: pairsFromReports(batch, reports), apiServers: apiServersFromReports(batch, reports) };
     };
-    progress('connectors');
-    const first = await connect(plans);
+    progress(apiPlans.length ? 'connectors (and the data planes\' API servers from the control plane)' : 'connectors');
+    const { pairs: first, apiServers } = await connect([...plans, ...apiPlans]);
+    if (apiPlans.length) report.apiServers = apiServers;
     const retry = planRetry(first, o.timeoutMs, runId);
     if (retry.length) {
       progress('connectors (second attempt for quick failures)');
       await sleep(RETRY_PAUSE_MS, undefined, { signal: o.signal });
     }
-    report.pairs = retry.length ? mergeRetry(first, await connect(retry)) : first;
+    report.pairs = retry.length ? mergeRetry(first, (await connect(retry)).pairs) : first;
   } finally {
     if (o.signal?.aborted) note('interrupted: deleting the probe pods (a moment)');
     progress('cleaning up');

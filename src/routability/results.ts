@@ -1,5 +1,5 @@
 // Results: the connectors' reports back to one pair per planned target.
-import type { RoutabilityPair } from '../report/model.js';
+import type { ApiServerReach, RoutabilityPair } from '../report/model.js';
 import type { ProbeReport } from './contract.js';
 import type { ConnectorPlan } from './plan.js';
 
@@ -23,4 +23,18 @@ export function pairsFromReports(plans: ConnectorPlan[], reports: Map<string, Pr
     }
   }
   return pairs;
+}
+
+/** The API-server targets of the plans back to one entry each; one without a result is a failure, as above. */
+export function apiServersFromReports(plans: ConnectorPlan[], reports: Map<string, ProbeReport | { failed: string }>): ApiServerReach[] {
+  return plans.flatMap((plan) => {
+    const report = reports.get(plan.name);
+    const results = report && 'results' in report ? report.results : [];
+    return (plan.apiServers ?? []).map((t) => {
+      const r = results.find((x) => x.target === t.address);
+      const missing = !report ? 'no result' : 'failed' in report ? report.failed : 'not reported';
+      return { from: plan.from, to: t.to, address: t.address, source: t.source, ok: !!r?.ok,
+        ...(r?.ms === undefined ? {} : { latencyMs: r.ms }), ...(r?.ok ? {} : { error: r ? r.error ?? 'error' : missing }) };
+    });
+  });
 }

@@ -4,7 +4,8 @@ import type { Cluster } from '../kube/connect.js';
 import { must, type OperatorRun } from '../run/operator-run.js';
 import type { Step } from '../run/steps.js';
 import { DEFAULT_PROBE, type ProbeSettings } from '../defaults.js';
-import { checkRoutability, routabilityGate, type RoutabilityCheck } from '../routability/check.js';
+import { addressesFound, addressesReached, checkRoutability, routabilityGate, type RoutabilityCheck } from '../routability/check.js';
+import type { RoutabilityReport } from '../report/model.js';
 
 /**
  * install: pod-IP routability between every pair of clusters, with temporary probe pods; a failed pair
@@ -26,14 +27,26 @@ export const routabilityBetweenAll = (o: { skip: boolean; probe?: ProbeSettings 
     }
     // A namespace the probe had to create is kept when the install goes on: it is the operator's.
     const r = await checkRoutability(ctx.targets.map((t) => t.cluster), { ...(o.probe ?? DEFAULT_PROBE), namespace: ctx.namespace, deadline: ctx.deadline,
-      facts: ctx.facts, keepCreatedNamespace: true }, s.note, (what) => s.update(what));
+      facts: ctx.facts, keepCreatedNamespace: true, apiServers: ctx.cp && { controlPlane: ctx.cp.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster),
+        overrides: ctx.registration.apiServers } }, s.note, (what) => s.update(what));
     ctx.report.routability = r.report;
+    useAddressesFound(ctx, r.report);
     gate(r.checks, ctx, s, {
-      message: (bad) => `${bad.length} pair(s) of clusters cannot reach each other's pod IPs (${bad[0]!.message}); nothing was installed`,
+      message: (bad) => `${bad.every((c) => c.id === 'ROUTABILITY') ? `${bad.length} pair(s) of clusters cannot reach each other's pod IPs`
+        : `${bad.length} routability check(s) failed`} (${bad[0]!.message}); nothing was installed`,
       hint: (bad) => `${bad[0]!.hint}; to install anyway, pass --skip-routability`,
     });
   },
 });
+
+/**
+ * The registration holds the address the probe found where the kubeconfig's is host-local (--api-server
+ * still wins), and knows which addresses the control plane's pods reached.
+ */
+function useAddressesFound(ctx: OperatorRun, r: RoutabilityReport | undefined): void {
+  ctx.registration.apiServers = { ...addressesFound(r), ...ctx.registration.apiServers };
+  ctx.registration.reachedFromControlPlane = addressesReached(r);
+}
 
 /** add-dc's part of a run: the cluster the new datacenter goes into, and the K8ssandraCluster's other clusters. */
 export interface PeerRun extends OperatorRun {
@@ -46,9 +59,13 @@ export interface PeerRun extends OperatorRun {
 export const routabilityToPeers = (o: { skip: boolean; check?: RoutabilityCheck }): Step<PeerRun> => ({
   title: 'Routability between clusters',
   async run(ctx, s) {
-    const r = await (o.check ?? routabilityGate)({ command: 'add-dc', target: must(ctx.newDc, 'the new cluster'), peers: ctx.peers, unknownPeers: ctx.unknownPeers,
+    const newDc = must(ctx.newDc, 'the new cluster');
+    // Registered data planes keep their address; a new one's is dialled from the control plane when it is among the probed clusters.
+    const apiServers = ctx.cp && ctx.dataPlanes.some((t) => t.cluster === newDc) ? { controlPlane: ctx.cp.cluster, dataPlanes: [newDc], overrides: ctx.registration.apiServers } : undefined;
+    const r = await (o.check ?? routabilityGate)({ command: 'add-dc', target: newDc, peers: ctx.peers, unknownPeers: ctx.unknownPeers, apiServers,
       skip: o.skip, dryRun: ctx.dryRun, namespace: ctx.namespace, deadline: ctx.deadline, facts: ctx.facts, note: s.note, progress: (what) => s.update(what) });
     if (r.report) ctx.report.routability = r.report;
+    useAddressesFound(ctx, r.report);
     gate(r.checks, ctx, s);
   },
 });

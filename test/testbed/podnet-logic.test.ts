@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { addCut, isCut, readCuts, removeCuts } from '../../testbed/cuts.js';
 import { MESSAGE_LIMIT, type ProbeReport, type ProbeResult } from '../../src/routability/contract.js';
-import { parseTargets, reportMessage } from '../../testbed/probes.js';
+import { createServer } from 'node:net';
+import { parseApiServers, parseTargets, probeApiServer, reportMessage } from '../../testbed/probes.js';
 import { bedSlot, clusterIndex, clusterPorts, contextName, contextOfPodIp, MAX_CLUSTERS, MAX_SLOT, podCidr } from '../../testbed/topology.js';
 
 describe('probe targets', () => {
@@ -20,6 +21,37 @@ describe('probe targets', () => {
       { raw: '127.0.0.1', invalid: true },
     ]);
     expect(parseTargets(undefined)).toEqual([]);
+  });
+});
+
+describe('API-server targets', () => {
+  it('parses https://host:port lists (names, IPv4, bracketed IPv6) and marks what is not one', () => {
+    expect(parseApiServers('https://127.0.0.1:20010 https://dp1-control-plane:6443 https://[fd00::1]:443')).toEqual([
+      { raw: 'https://127.0.0.1:20010', host: '127.0.0.1', port: 20010 },
+      { raw: 'https://dp1-control-plane:6443', host: 'dp1-control-plane', port: 6443 },
+      { raw: 'https://[fd00::1]:443', host: 'fd00::1', port: 443 },
+    ]);
+    expect(parseApiServers('127.0.0.1:6443 http://127.0.0.1:6443 https://127.0.0.1')).toEqual([
+      { raw: '127.0.0.1:6443', invalid: true }, { raw: 'http://127.0.0.1:6443', invalid: true }, { raw: 'https://127.0.0.1', invalid: true }]);
+  });
+
+  it('never resolves names nor dials off loopback; a cut drops; a refused port and a server that speaks no TLS say so', async () => {
+    const [name, remote] = parseApiServers('https://kind-control-plane:6443 https://172.18.0.3:6443') as { raw: string; host: string; port: number }[];
+    expect(await probeApiServer(name!, '127.0.0.1', 1000, false)).toMatchObject({ ok: false, error: 'dns' });
+    expect(await probeApiServer(remote!, '127.0.0.1', 1000, false)).toMatchObject({ ok: false, error: 'unroutable' });
+    const plain = createServer((socket) => socket.end('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    await new Promise<void>((resolve) => plain.listen(0, '127.0.0.1', resolve));
+    const port = (plain.address() as { port: number }).port;
+    try {
+      const target = { raw: `https://127.0.0.1:${port}`, host: '127.0.0.1', port };
+      expect(await probeApiServer(target, '127.0.0.1', 2000, false)).toMatchObject({ ok: false, error: 'tls' });
+      const dropped = await probeApiServer(target, '127.0.0.1', 300, true);
+      expect(dropped).toMatchObject({ ok: false, error: 'timeout' });
+      expect(dropped.ms).toBeGreaterThanOrEqual(290);
+    } finally {
+      plain.close(); // stops listening at once (its callback waits for connections the server ended itself)
+    }
+    expect(await probeApiServer({ raw: `https://127.0.0.1:${port}`, host: '127.0.0.1', port }, '127.0.0.1', 1000, false)).toMatchObject({ ok: false, error: 'refused' });
   });
 });
 

@@ -60,7 +60,7 @@ describe('routability: target plan', () => {
     const c = connectorPod('ns1', 'r3', plan!, s);
     expect(c.metadata.labels).toMatchObject({ 'k8ssandra.io/probe': 'connector', 'k8ssandra.io/probe-run': 'r3' });
     expect(c.spec.restartPolicy).toBe('Never');
-    expect(c.spec.containers[0].env).toEqual([{ name: 'PROBE_TARGETS', value: '10.21.0.5:7000' }, { name: 'PROBE_TIMEOUT_MS', value: '1500' }]);
+    expect(c.spec.containers[0].env).toEqual([{ name: 'PROBE_TARGETS', value: '10.21.0.5:7000' }, { name: 'PROBE_TIMEOUT_MS', value: '1500' }, { name: 'PROBE_API_SERVERS', value: '' }]);
     expect(c.spec.containers[0].command.join(' ')).toContain('/dev/termination-log');
   });
 });

@@ -1,7 +1,7 @@
 import { DEFAULT_OPERATOR_VERSION } from '../../defaults.js';
 import type { CommandHost } from '../host.js';
 import { flags } from '../options.js';
-import { durationFlag, namespaceFlag, parseContextList, probeSettings } from '../parse.js';
+import { durationFlag, namespaceFlag, parseApiServers, parseContextList, probeSettings } from '../parse.js';
 
 /** `k8ssandra check`: flags become the flow's typed options; the flow does the rest. */
 export function defineCheck(host: CommandHost): void {
@@ -12,13 +12,15 @@ export function defineCheck(host: CommandHost): void {
       flags.namespace('namespace of the operator; the probe pods run there'),
       flags.operatorVersion('release an install would bring, to compare existing installs with', DEFAULT_OPERATOR_VERSION),
       flags.skipCertManager('an install will not install cert-manager: fail where it is missing'),
-      ...flags.probe('preflight only: no probe pods'), flags.timeout('5m'),
+      ...flags.probe('preflight only: no probe pods'),
+      flags.apiServer('API server address the control plane would use for a data plane, probed from its pods (repeatable)'), flags.timeout('5m'),
     ])
     .action(host.action('check', async (opts, g, ui, report, interrupt) => {
       const { runCheck } = await import('../../flows/check.js');
       await runCheck({
         kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
+        apiServers: parseApiServers(opts.apiServer),
         probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, signal: interrupt.signal, requestTimeoutMs: g.requestTimeoutMs,
       }, ui, report);
     }));
