@@ -38,7 +38,7 @@ async function expectAt(version: 'v1.29.1' | 'v1.32.5') {
 describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () => {
   beforeAll(async () => {
     // What an earlier file left goes first (CRDs stay; --force: K8ssandraClusters may still name the data planes).
-    const u = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--force', '--yes']);
+    const u = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--manifests', V1325, '--force', '--yes']);
     expect(u.exitCode, u.stderr).toBe(0);
     const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--manifests', V1291, '--cert-manager-manifests', certManagerManifests,
       '--skip-routability', '--yes']);
