@@ -18,15 +18,18 @@ export async function forEachCluster<T extends Target>(step: string, targets: T[
   const settled = await Promise.allSettled(targets.map((t) => limit(() => work(t))));
   const failures = settled.flatMap((r, i) => (r.status === 'rejected' ? [{ target: targets[i]!, error: toCliError(r.reason, contextOf(targets[i]!)) }] : []));
   if (!failures.length) return;
-  for (const f of failures) f.target.failed = { step, message: withoutContext(f.error.message, contextOf(f.target)) };
+  // Ctrl-C is the command's, not a cluster's: the clusters it cut short were stopped, and it is the error.
+  const interrupted = failures.find((f) => f.error.exit === 'interrupted');
+  for (const f of failures.filter((x) => x.error.exit !== 'interrupted')) f.target.failed = { step, message: withoutContext(f.error.message, contextOf(f.target)) };
+  if (interrupted) throw interrupted.error;
   if (failures.length === 1) throw failures[0]!.error;
-  // Ctrl-C and timeouts first: they say why the others failed too.
+  // Timeouts first: they say why the others failed too.
   const first = [...failures].sort((a, b) => severity(a.error) - severity(b.error))[0]!.error;
   throw new CliError(first.exit, `${failures.length} of ${targets.length} clusters failed: ${failures.map((f) => `${contextOf(f.target)}: ${f.target.failed!.message}`).join('; ')}`,
     { hint: first.hint, cause: first });
 }
 
-const severity = (e: CliError) => (e.exit === 'interrupted' ? 0 : e.exit === 'timeout' ? 1 : 2 + ExitCode[e.exit] / 1000);
+const severity = (e: CliError) => (e.exit === 'timeout' ? 1 : 2 + ExitCode[e.exit] / 1000);
 
 /** "dp2: context dp2: connection refused" reads badly: the context is said once, in front. */
 const withoutContext = (message: string, context: string) => message.replace(new RegExp(`^${context}: (context ${context}: )?`), '');

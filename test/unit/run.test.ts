@@ -90,4 +90,12 @@ describe('steps and fan-out', () => {
     expect(text).toMatch(/dp2: failed in install: connection refused/);
     expect(text).toMatch(/cp: stopped after the steps above/);
   });
+
+  it('Ctrl-C is the error, not a failure of each cluster: the clusters it cut short are stopped', async () => {
+    const ctx = run(['cp', 'dp1']);
+    const ctrlC = new CliError('interrupted', 'interrupted (SIGINT): stopped cleanly');
+    const e = await runSteps(ctx, [applyStep({ failIn: { cp: ctrlC, dp1: ctrlC } })]).catch((x) => x);
+    expect(e).toBe(ctrlC);
+    expect(ctx.report.clusters.map((c) => c.outcome)).toEqual(['stopped', 'stopped']);
+  });
 });
