@@ -42,18 +42,9 @@ function errorName(code: string | undefined): string {
  * network. Targets off loopback are never dialled: the bed's traffic must stay on this machine.
  */
 export async function probe(target: Target, source: string, timeoutMs: number, dropped: boolean): Promise<ProbeResult> {
-  const started = performance.now();
-  const result = (ok: boolean, error?: string): ProbeResult => ({
-    target: target.raw,
-    ok,
-    ms: Math.round(performance.now() - started),
-    ...(error ? { error } : {}),
-  });
+  const result = resultFor(target);
   if (!isLoopbackIPv4(target.host)) return result(false, 'unroutable');
-  if (dropped) {
-    await sleep(timeoutMs);
-    return result(false, 'timeout');
-  }
+  if (dropped) return cutOff(result, timeoutMs);
   return new Promise((resolve) => {
     const socket = connect({ host: target.host, port: target.port, localAddress: source, timeout: timeoutMs });
     const finish = (r: ProbeResult) => {
@@ -85,19 +76,10 @@ export function parseApiServers(value: string | undefined): (Target | { raw: str
  * `<cluster>-control-plane` exist only in other networks, and a lookup could leave the machine.
  */
 export async function probeApiServer(target: Target, source: string, timeoutMs: number, dropped: boolean): Promise<ProbeResult> {
-  const started = performance.now();
-  const result = (ok: boolean, error?: string): ProbeResult => ({
-    target: target.raw,
-    ok,
-    ms: Math.round(performance.now() - started),
-    ...(error ? { error } : {}),
-  });
+  const result = resultFor(target);
   if (!isIPv4(target.host) && !target.host.includes(':')) return result(false, 'dns');
   if (!isLoopbackIPv4(target.host)) return result(false, 'unroutable');
-  if (dropped) {
-    await sleep(timeoutMs);
-    return result(false, 'timeout');
-  }
+  if (dropped) return cutOff(result, timeoutMs);
   return new Promise((resolve) => {
     // TCP from the pod's IP first (tls.connect cannot bind a source address), then TLS over it.
     const socket = connect({ host: target.host, port: target.port, localAddress: source, timeout: timeoutMs });
@@ -130,4 +112,16 @@ export function reportMessage(results: ProbeResult[], limit = MESSAGE_LIMIT): st
     kept.push(r);
   }
   return JSON.stringify({ results: kept, omitted: slim.length - kept.length } satisfies ProbeReport);
+}
+
+/** A probe's result, timed from when the probe began. */
+function resultFor(target: Target): (ok: boolean, error?: string) => ProbeResult {
+  const started = performance.now();
+  return (ok, error) => ({ target: target.raw, ok, ms: Math.round(performance.now() - started), ...(error ? { error } : {}) });
+}
+
+/** A cut connection: nothing answers, so the probe times out. */
+async function cutOff(result: (ok: boolean, error?: string) => ProbeResult, timeoutMs: number): Promise<ProbeResult> {
+  await sleep(timeoutMs);
+  return result(false, 'timeout');
 }
