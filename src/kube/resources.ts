@@ -210,4 +210,8 @@ function sameContent(a: KubeObject | null, b: KubeObject): boolean {
   return !!a && strip(a) === strip(b);
 }
 
+/** The field managers that wrote an object, each once, in the order of its managedFields. */
+export const fieldManagers = (meta: ObjectMeta): string[] =>
+  [...new Set((meta.managedFields ?? []).map((m) => (m as { manager?: string }).manager).filter((m): m is string => !!m))];
+
 export const refOf = (o: KubeObject) => `${o.kind}/${o.metadata.namespace ? o.metadata.namespace + '/' : ''}${o.metadata.name}`;

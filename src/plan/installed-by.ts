@@ -1,4 +1,4 @@
-import { FIELD_MANAGER, managedByUs, type KubeObject } from '../kube/resources.js';
+import { FIELD_MANAGER, fieldManagers, managedByUs, type KubeObject } from '../kube/resources.js';
 
 /** Who installed an object, from what it carries: Helm's label and annotations, else its field managers. */
 export type Installer =
@@ -28,7 +28,7 @@ export function installedBy(meta: KubeObject['metadata']): Installer {
     return { by: 'helm', release: helmRelease, namespace: meta.annotations?.[HELM_RELEASE_NAMESPACE] };
   }
   if (managedByUs({ apiVersion: '', kind: '', metadata: meta })) return { by: 'k8ssandra' };
-  const managers = [...new Set((meta.managedFields ?? []).map((m) => (m as { manager?: string }).manager).filter((m): m is string => !!m && m !== FIELD_MANAGER))];
+  const managers = fieldManagers(meta).filter((m) => m !== FIELD_MANAGER);
   // Controllers write status and replicas of every Deployment: they installed nothing.
   const installers = managers.filter((m) => !/^kube-controller-manager$|^kube-scheduler$/.test(m));
   const tool = installers.map((m) => TOOLS.find(([re]) => re.test(m))?.[1]).find(Boolean);

@@ -1,4 +1,4 @@
-import { FIELD_MANAGER, managedByUs, type KubeObject } from '../kube/resources.js';
+import { FIELD_MANAGER, fieldManagers, managedByUs, type KubeObject } from '../kube/resources.js';
 import { CONTEXT_ANNOTATION } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from './install-record.js';
 
@@ -45,7 +45,4 @@ export function planRemoval(existing: KubeObject[], opts: { deleteCrds: boolean 
   });
 }
 
-function managers(o: KubeObject): string {
-  const names = [...new Set((o.metadata.managedFields ?? []).map((m) => (m as { manager?: string }).manager).filter(Boolean))];
-  return names.length ? names.join(', ') : 'nobody';
-}
+const managers = (o: KubeObject) => fieldManagers(o.metadata).join(', ') || 'nobody';
