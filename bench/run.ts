@@ -1,5 +1,11 @@
 // npm run bench: reproducible measurements on the test bed. Each figure is the median of several runs;
 // baselines are measured side by side in the same run. Writes bench/results/<timestamp>.json.
+//   --runs N     runs per figure (default 5)
+//   --quick      3 runs of the light figures, 1 of the heavy ones (fresh installs, upgrades), no kubectl
+//                install baseline: every goal in under 10 minutes
+//   --only a,b   only these sections: startup, install, upgrade, scale, status, check
+// One bed of ten clusters serves every section: the three-cluster figures use cp, dp1, dp2 of it, so that
+// three and ten are measured under the same conditions (the idle clusters' CPU is there for both).
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import path from 'node:path';
@@ -7,8 +13,8 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { parseAllDocuments, stringify } from 'yaml';
 import { clusterPids } from '../testbed/kwokctl.js';
-import { down, up } from '../testbed/bed.js';
-import { kubeconfigPath } from '../testbed/paths.js';
+import { contextName, down, up } from '../testbed/bed.js';
+import { kubeCacheDir, kubeconfigPath } from '../testbed/paths.js';
 import { sequentialKubectlInstall } from './baseline.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -17,9 +23,14 @@ const manifests = path.join(upstream, 'k8ssandra-operator-v1.32.5');
 const manifestsV1291 = path.join(upstream, 'k8ssandra-operator-v1.29.1');
 const certManager = path.join(upstream, 'cert-manager-v1.18.5/cert-manager-standin.yaml');
 const NS = 'k8ssandra-operator';
+const SECTIONS = ['startup', 'install', 'upgrade', 'scale', 'status', 'check'] as const;
 
-const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, quick: { type: 'boolean' } } });
+const { values: args } = parseArgs({ options: { runs: { type: 'string', default: '5' }, quick: { type: 'boolean' }, only: { type: 'string' } } });
 const RUNS = args.quick ? 3 : Number(args.runs);
+/** Runs of the figures that each take a fresh install (tens of seconds). */
+const HEAVY_RUNS = args.quick ? 1 : RUNS;
+const only = new Set(args.only ? args.only.split(',') : SECTIONS);
+for (const s of only) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section ${s} (${SECTIONS.join(', ')})`);
 
 interface Sample { ms: number; maxRssKb: number; exitCode: number; stdout: string; stderr: string; bedCpuS: number }
 interface Figure { name: string; medianMs: number; peakRssMb?: number; runs: number; note?: string; /** CPU the bed's clusters spent serving it. */ bedCpuS?: number }
@@ -27,20 +38,21 @@ const figures: Figure[] = [];
 const ratios: { name: string; value: number; goal: string; met: boolean }[] = [];
 const steps: { step: string; ms: number }[] = [];
 const requests: { name: string; count?: number }[] = [];
-let loadAtStart: number[] = [];
 
-const ALL_CONTEXTS = ['cp', 'dp1', 'dp2', 'dp3', 'dp4', 'dp5'];
+const TEN = Array.from({ length: 10 }, (_, i) => contextName(i));
+const THREE = TEN.slice(0, 3);
 const median = (xs: number[]) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]!; };
+const round1 = (x: number) => Math.round(x * 10) / 10;
 
 /** Runs a command under /usr/bin/time for wall time and peak memory. */
-async function sample(cmd: string[], env: Record<string, string> = {}): Promise<Sample> {
-  const cpu = bedCpuSeconds(ALL_CONTEXTS);
+async function sample(cmd: string[]): Promise<Sample> {
+  const cpu = bedCpuSeconds(TEN);
   const t = Date.now();
-  const r = await execa('/usr/bin/time', ['-f', '%M', ...cmd], { reject: false, env: { KUBECONFIG: kubeconfigPath, NO_COLOR: '1', ...env }, cwd: root });
+  const r = await execa('/usr/bin/time', ['-f', '%M', ...cmd], { reject: false, env: { KUBECONFIG: kubeconfigPath, KUBECACHEDIR: kubeCacheDir, NO_COLOR: '1' }, cwd: root });
   const ms = Date.now() - t;
   const lines = r.stderr.trimEnd().split('\n');
   const maxRssKb = Number(lines.pop());
-  return { ms, maxRssKb, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: lines.join('\n'), bedCpuS: bedCpuSeconds(ALL_CONTEXTS) - cpu };
+  return { ms, maxRssKb, exitCode: r.exitCode ?? -1, stdout: r.stdout, stderr: lines.join('\n'), bedCpuS: bedCpuSeconds(TEN) - cpu };
 }
 
 async function checked(name: string, cmd: string[], expectExit = 0): Promise<Sample> {
@@ -51,29 +63,40 @@ async function checked(name: string, cmd: string[], expectExit = 0): Promise<Sam
 
 function record(name: string, samples: Sample[], note?: string): Figure {
   const f = { name, medianMs: median(samples.map((s) => s.ms)), peakRssMb: Math.round(Math.max(...samples.map((s) => s.maxRssKb)) / 1024), runs: samples.length, note,
-    bedCpuS: Math.round(median(samples.map((s) => s.bedCpuS)) * 10) / 10 };
+    bedCpuS: round1(median(samples.map((s) => s.bedCpuS))) };
   figures.push(f);
-  process.stderr.write(`[bench] ${name}: ${f.medianMs} ms (peak ${f.peakRssMb} MB)\n`);
+  process.stderr.write(`[bench] ${name}: ${f.medianMs} ms (peak ${f.peakRssMb} MB, bed CPU ${f.bedCpuS} s)\n`);
   return f;
 }
 
-async function measure(name: string, cmd: string[], opts: { runs?: number; before?: () => Promise<void>; expectExit?: number; note?: string } = {}): Promise<Figure> {
+async function measure(name: string, cmd: string[], opts: { runs?: number; before?: () => Promise<void>; note?: string } = {}): Promise<Figure> {
   const samples: Sample[] = [];
   for (let i = 0; i < (opts.runs ?? RUNS); i++) {
     await opts.before?.();
-    samples.push(await checked(name, cmd, opts.expectExit));
+    samples.push(await checked(name, cmd));
   }
   return record(name, samples, opts.note);
 }
 
-/** API requests of a status run, from its JSON report. */
-const requestsOf = (s: Sample) => (JSON.parse(s.stdout) as { requests?: number }).requests;
+/** Several commands measured in alternating rounds, so that a slow moment of the machine hits them all alike. */
+async function sideBySide(entries: { name: string; cmd: string[] }[], runs = RUNS): Promise<Figure[]> {
+  const samples = entries.map(() => [] as Sample[]);
+  for (let i = 0; i < runs; i++) for (const [k, e] of entries.entries()) samples[k]!.push(await checked(e.name, e.cmd));
+  return entries.map((e, k) => record(e.name, samples[k]!));
+}
+
+/** API requests of a run, from its JSON report (status counts them in all, install per cluster). */
+const requestsOf = (s: Sample) => {
+  const r = JSON.parse(s.stdout) as { requests?: number; clusters?: { requests?: number }[] };
+  return r.requests ?? r.clusters?.reduce((n, c) => n + (c.requests ?? 0), 0);
+};
 
 const cli = (...a: string[]) => ['node', 'bin/k8ssandra.js', ...a];
-const installArgs = (contexts: string) => cli('install', '--contexts', contexts, '--manifests', manifests, '--cert-manager-manifests', certManager, '--skip-routability', '--yes', '-q', '-o', 'json');
+const installArgs = (contexts: string[], release = manifests) => cli('install', '--contexts', contexts.join(','), '--manifests', release,
+  '--cert-manager-manifests', certManager, '--skip-routability', '--yes', '-q', '-o', 'json');
 
 async function kubectl(ctx: string, ...a: string[]) {
-  await execa('kubectl', ['--kubeconfig', kubeconfigPath, '--context', ctx, ...a], { reject: false });
+  return execa('kubectl', ['--kubeconfig', kubeconfigPath, '--context', ctx, ...a], { reject: false, env: { KUBECACHEDIR: kubeCacheDir } });
 }
 // What `clean` deletes: the release and cert-manager without their Namespaces (a namespace takes the
 // namespace controller a minute or more to finalize, and creating one is no part of what is measured).
@@ -91,9 +114,12 @@ async function clean(contexts: string[]) {
   await Promise.all(contexts.map(async (c) => {
     for (const f of releaseFiles) await kubectl(c, 'delete', '-f', f, '--ignore-not-found', '--wait=true');
     await kubectl(c, '-n', NS, 'delete', 'serviceaccount,rolebinding', 'k8ssandra-control-plane', '--ignore-not-found');
-    await kubectl(c, '-n', NS, 'delete', 'secrets', '--all', '--ignore-not-found');
+    await kubectl(c, '-n', NS, 'delete', 'secrets,configmaps', '--all', '--ignore-not-found');
   }));
 }
+
+/** The release installed (not measured), for the sections that read or re-apply it. */
+const installed = async (contexts: string[]) => { await checked(`install ${contexts.join(',')}`, installArgs(contexts)); };
 
 /** CPU seconds the bed's processes (API servers, etcd, controllers, scheduler, kwok) have used so far. */
 function bedCpuSeconds(contexts: string[]): number {
@@ -110,102 +136,161 @@ function bedCpuSeconds(contexts: string[]): number {
 
 const ratio = (name: string, value: number, goal: string, met: boolean) => { ratios.push({ name, value: Math.round(value * 100) / 100, goal, met }); };
 
-async function main() {
-  loadAtStart = loadavg().map((l) => Math.round(l * 10) / 10);
-  process.stderr.write(`[bench] ${RUNS} runs per figure\n`);
-  // Start-up
-  const bare = await measure('node -e 0 (baseline)', ['node', '-e', '0'], { runs: RUNS * 2 });
-  const version = await measure('k8ssandra --version', cli('--version'), { runs: RUNS * 2 });
-  const help = await measure('k8ssandra --help', cli('--help'), { runs: RUNS * 2 });
-  ratio('--version / node -e 0', version.medianMs / bare.medianMs, '<= 1.5', version.medianMs <= 1.5 * bare.medianMs);
-  ratio('--help / node -e 0', help.medianMs / bare.medianMs, '<= 1.5', help.medianMs <= 1.5 * bare.medianMs);
+/** Start-up: what every command pays before its first request. */
+async function startup() {
+  const [bare, version, help] = await sideBySide([
+    { name: 'node -e 0 (baseline)', cmd: ['node', '-e', '0'] },
+    { name: 'k8ssandra --version', cmd: cli('--version') },
+    { name: 'k8ssandra --help', cmd: cli('--help') },
+  ], RUNS * 4);
+  ratio('--version / node -e 0', version!.medianMs / bare!.medianMs, '<= 1.2', version!.medianMs <= 1.2 * bare!.medianMs);
+  ratio('--help / node -e 0', help!.medianMs / bare!.medianMs, '<= 1.5', help!.medianMs <= 1.5 * bare!.medianMs);
+}
 
-  await up({ clusters: 3 });
-  const three = ['cp', 'dp1', 'dp2'];
-  // install on 3 clusters vs the sequential kubectl way, vs the slowest single cluster alone
-  // Side by side: each round runs our install and the kubectl baseline from the same fresh state.
+/**
+ * The lower bound of a parallel install on this machine: it cannot end before the slowest single
+ * cluster alone, nor before the CPU the bed's clusters need divided by the cores they share.
+ */
+function cpuBound(contexts: string[], install: Figure, slowestSingleMs: number): number {
+  const bound = Math.max(slowestSingleMs, (install.bedCpuS ?? 0) * 1000 / cpus().length);
+  figures.push({ name: `lower bound for ${contexts.length} clusters on ${cpus().length} cores (max of slowest single, bed CPU / cores)`, medianMs: Math.round(bound), runs: install.runs });
+  return bound;
+}
+
+let install3: Figure | undefined;
+let slowestSingle = 0;
+
+/** A fresh install of 3 clusters, beside the kubectl way (full runs) and each cluster alone. */
+async function install() {
   const ours: Sample[] = [];
   const baselineMs: number[] = [];
   const baselineCpu: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await clean(three);
-    ours.push(await checked('install cp,dp1,dp2 (fresh)', installArgs(three.join(','))));
-    await clean(three);
-    const cpu = bedCpuSeconds(three);
+  for (let i = 0; i < HEAVY_RUNS; i++) {
+    await clean(THREE);
+    ours.push(await checked('install cp,dp1,dp2 (fresh)', installArgs(THREE)));
+    if (args.quick) continue;
+    await clean(THREE);
+    const cpu = bedCpuSeconds(THREE);
     const t = Date.now();
     await sequentialKubectlInstall({ kubeconfig: kubeconfigPath, controlPlane: 'cp', dataPlanes: ['dp1', 'dp2'], manifests, certManager, namespace: NS });
     baselineMs.push(Date.now() - t);
-    baselineCpu.push(bedCpuSeconds(three) - cpu);
+    baselineCpu.push(bedCpuSeconds(THREE) - cpu);
   }
-  const install3 = record('install cp,dp1,dp2 (fresh)', ours);
-  figures.push({ name: 'kubectl by hand, sequential (baseline)', medianMs: median(baselineMs), runs: RUNS, bedCpuS: Math.round(median(baselineCpu) * 10) / 10 });
-  ratio('install 3 clusters / kubectl sequential', install3.medianMs / median(baselineMs), '< 1', install3.medianMs < median(baselineMs));
+  install3 = record('install cp,dp1,dp2 (fresh)', ours);
+  if (baselineMs.length) {
+    figures.push({ name: 'kubectl by hand, sequential (baseline)', medianMs: median(baselineMs), runs: baselineMs.length, bedCpuS: round1(median(baselineCpu)) });
+    ratio('install 3 clusters / kubectl sequential', install3.medianMs / median(baselineMs), '< 1', install3.medianMs < median(baselineMs));
+  }
 
   // Where the time of a fresh install goes: the step lines on stderr carry each step's time.
-  await clean(three);
-  const progress = await sample(installArgs(three.join(',')).filter((a) => a !== '-q'));
+  await clean(THREE);
+  const progress = await sample(installArgs(THREE).filter((a) => a !== '-q'));
   for (const m of progress.stderr.matchAll(/^\S+ (.+) \((\d+\.\d)s\)$/gm)) steps.push({ step: m[1]!, ms: Math.round(Number(m[2]) * 1000) });
-  const singles: Figure[] = [];
-  for (const c of three) singles.push(await measure(`install ${c} alone (fresh)`, installArgs(c), { before: () => clean(three) }));
-  const slowest = Math.max(...singles.map((s) => s.medianMs));
-  ratio('install 3 clusters / slowest single cluster', install3.medianMs / slowest, '<= 1.3', install3.medianMs <= 1.3 * slowest);
-  // The bed's clusters share this machine's cores: three installs at once cannot end sooner than the CPU
-  // they need divided by the cores. Against that bound the ratio shows what the CLI itself adds.
-  const cpuBoundMs = Math.max(slowest, (install3.bedCpuS ?? 0) * 1000 / cpus().length);
-  figures.push({ name: `lower bound for 3 clusters on ${cpus().length} cores (max of slowest single, bed CPU / cores)`, medianMs: Math.round(cpuBoundMs), runs: RUNS });
-  ratio('install 3 clusters / that lower bound', install3.medianMs / cpuBoundMs, '<= 1.3', install3.medianMs <= 1.3 * cpuBoundMs);
-  await clean(three);
-  await sample(installArgs(three.join(',')));
-  const noop = await measure('install cp,dp1,dp2 (no-op re-run)', installArgs(three.join(',')));
-  ratio('no-op re-run (s)', noop.medianMs / 1000, '< 5', noop.medianMs < 5000);
+  // A data plane and the control plane differ (registration, the control plane's Deployment); dp2 is dp1 again.
+  const singles = args.quick ? THREE.slice(0, 2) : THREE;
+  const single: Figure[] = [];
+  for (const c of singles) single.push(await measure(`install ${c} alone (fresh)`, installArgs([c]), { runs: HEAVY_RUNS, before: () => clean(THREE) }));
+  slowestSingle = Math.max(...single.map((s) => s.medianMs));
+  ratio('install 3 clusters / slowest single cluster', install3.medianMs / slowestSingle, '<= 1.3', install3.medianMs <= 1.3 * slowestSingle);
+  const bound = cpuBound(THREE, install3, slowestSingle);
+  ratio('install 3 clusters / its CPU bound', install3.medianMs / bound, '<= 1.3', install3.medianMs <= 1.3 * bound);
+  await installed(THREE);
+  const noop = await measure('install cp,dp1,dp2 (no-op re-run)', installArgs(THREE));
+  ratio('no-op re-run of install on 3 clusters (s)', noop.medianMs / 1000, '< 1', noop.medianMs < 1000);
+}
 
-  // Upgrade of the same 3 clusters from v1.29.1 to v1.32.5, next to the fresh install above (same run, same bed).
+/** Issue 17: the upgrade of 3 clusters from v1.29.1 to v1.32.5, next to the fresh install of the same 3. */
+async function upgrade() {
   const upgrades: Sample[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    await clean(three);
-    await checked('install v1.29.1', cli('install', '--contexts', three.join(','), '--manifests', manifestsV1291, '--cert-manager-manifests', certManager,
-      '--skip-routability', '--yes', '-q', '-o', 'json'));
-    upgrades.push(await checked('upgrade cp,dp1,dp2 v1.29.1 -> v1.32.5', cli('upgrade', '--contexts', three.join(','), '--manifests', manifests, '--yes', '-q', '-o', 'json')));
+  for (let i = 0; i < HEAVY_RUNS; i++) {
+    await clean(THREE);
+    await checked('install v1.29.1', installArgs(THREE, manifestsV1291));
+    upgrades.push(await checked('upgrade cp,dp1,dp2 v1.29.1 -> v1.32.5', cli('upgrade', '--contexts', THREE.join(','), '--manifests', manifests, '--yes', '-q', '-o', 'json')));
   }
   const upgrade3 = record('upgrade cp,dp1,dp2 v1.29.1 -> v1.32.5', upgrades, 'CRDs everywhere, then data planes, then the control plane, each stage waited for');
-  ratio('upgrade 3 clusters / fresh install 3 clusters', upgrade3.medianMs / install3.medianMs, '<= 1.5', upgrade3.medianMs <= 1.5 * install3.medianMs);
-  await clean(three);
-  await sample(installArgs(three.join(',')));
+  if (install3) ratio('upgrade 3 clusters / fresh install 3 clusters', upgrade3.medianMs / install3.medianMs, '<= 1.5', upgrade3.medianMs <= 1.5 * install3.medianMs);
+}
 
-  // status on 3 and 6 clusters
-  const status3 = await measure('status on 3 clusters', cli('status', '--contexts', three.join(','), '-o', 'json', '-q'));
-  requests.push({ name: 'status on 3 clusters', count: requestsOf(await sample(cli('status', '--contexts', three.join(','), '-o', 'json', '-q'))) });
-  ratio('status 3 clusters (s)', status3.medianMs / 1000, '< 1', status3.medianMs < 1000);
-  await up({ clusters: 6 });
-  const six = ['cp', 'dp1', 'dp2', 'dp3', 'dp4', 'dp5'];
-  await sample(installArgs(six.join(',')));
-  const status6 = await measure('status on 6 clusters', cli('status', '--contexts', six.join(','), '-o', 'json', '-q'));
-  requests.push({ name: 'status on 6 clusters', count: requestsOf(await sample(cli('status', '--contexts', six.join(','), '-o', 'json', '-q'))) });
-  ratio('status 6 / status 3', status6.medianMs / status3.medianMs, '<= 1.3', status6.medianMs <= 1.3 * status3.medianMs);
-
-  // routability: 2, 3, 4 clusters
-  const check: Record<number, Figure> = {};
-  for (const n of [2, 3, 4]) {
-    check[n] = await measure(`check (routability) on ${n} clusters`, cli('check', '--contexts', six.slice(0, n).join(','), '-o', 'json', '-q'), { runs: Math.max(3, RUNS - 2) });
+/** Ten clusters: a fresh install against its CPU bound, and a no-op re-run. */
+async function scale() {
+  const fresh: Sample[] = [];
+  for (let i = 0; i < HEAVY_RUNS; i++) {
+    await clean(TEN);
+    fresh.push(await checked('install 10 clusters (fresh)', installArgs(TEN)));
   }
-  ratio('check 4 clusters / check 2 clusters', check[4]!.medianMs / check[2]!.medianMs, 'pairs grow 6x; time must not', check[4]!.medianMs < 2 * check[2]!.medianMs);
+  const install10 = record('install 10 clusters (fresh)', fresh);
+  if (!slowestSingle) slowestSingle = (await measure('install cp alone (fresh)', installArgs(['cp']), { runs: 1, before: () => clean(TEN) })).medianMs;
+  const bound = cpuBound(TEN, install10, slowestSingle);
+  ratio('install 10 clusters / its CPU bound', install10.medianMs / bound, '<= 1.3', install10.medianMs <= 1.3 * bound);
+  await installed(TEN);
+  const noop = await measure('install 10 clusters (no-op re-run)', installArgs(TEN));
+  requests.push({ name: 'no-op install on 10 clusters', count: requestsOf(await sample(installArgs(TEN))) });
+  ratio('no-op re-run of install on 10 clusters (s)', noop.medianMs / 1000, '< 1', noop.medianMs < 1000);
+}
 
-  // The 6-cluster bed is the bench's own: the tests expect cp, dp1, dp2, so the next `up` starts fresh.
-  await down();
+// What status reads, as kubectl would list it: one kubectl per context, all at once (a script's `&`).
+const STATUS_KINDS = 'deployments.apps,statefulsets.apps,cassandradatacenters.cassandra.datastax.com,clientconfigs.config.k8ssandra.io,k8ssandraclusters.k8ssandra.io,configmaps,secrets';
+
+/** status on 3 and 10 clusters, and kubectl listing the same kinds in the same 3 contexts. */
+async function status() {
+  await installed(TEN);
+  const script = `for c in ${THREE.join(' ')}; do kubectl --kubeconfig ${kubeconfigPath} --context $c get ${STATUS_KINDS} -A -o json >/dev/null & done; wait`;
+  const [s3, s10, k3] = await sideBySide([
+    { name: 'status on 3 clusters', cmd: cli('status', '--contexts', THREE.join(','), '-o', 'json', '-q') },
+    { name: 'status on 10 clusters', cmd: cli('status', '--contexts', TEN.join(','), '-o', 'json', '-q') },
+    { name: 'kubectl get (the kinds status reads) in 3 contexts at once (baseline)', cmd: ['bash', '-c', script] },
+  ]);
+  for (const n of [3, 10]) {
+    requests.push({ name: `status on ${n} clusters`, count: requestsOf(await sample(cli('status', '--contexts', TEN.slice(0, n).join(','), '-o', 'json', '-q'))) });
+  }
+  ratio('status 10 clusters / status 3 clusters', s10!.medianMs / s3!.medianMs, '<= 1.5', s10!.medianMs <= 1.5 * s3!.medianMs);
+  ratio('status 3 clusters / kubectl listing the same', s3!.medianMs / k3!.medianMs, '<= 0.7', s3!.medianMs <= 0.7 * k3!.medianMs);
+}
+
+/** The routability probe: 6 ordered pairs on 3 clusters, 90 on 10. */
+async function check() {
+  await installed(TEN);
+  const [c3, c10] = await sideBySide([
+    { name: 'check (routability) on 3 clusters, 6 pairs', cmd: cli('check', '--contexts', THREE.join(','), '-o', 'json', '-q') },
+    { name: 'check (routability) on 10 clusters, 90 pairs', cmd: cli('check', '--contexts', TEN.join(','), '-o', 'json', '-q') },
+  ], Math.max(3, RUNS - 2));
+  ratio('check 10 clusters / check 3 clusters', c10!.medianMs / c3!.medianMs, '<= 2 (pairs grow 15x)', c10!.medianMs <= 2 * c3!.medianMs);
+}
+
+async function main() {
+  const started = Date.now();
+  const loadAtStart = loadavg().map(round1);
+  process.stderr.write(`[bench] ${RUNS} runs per figure (${HEAVY_RUNS} of each fresh install); sections: ${[...only].join(', ')}\n`);
+  if (only.has('startup')) await startup();
+  if (SECTIONS.some((s) => s !== 'startup' && only.has(s))) {
+    const bed = Date.now();
+    await up({ clusters: 10 });
+    figures.push({ name: 'test bed of 10 clusters up (not a goal)', medianMs: Date.now() - bed, runs: 1 });
+    if (only.has('install')) await install();
+    if (only.has('upgrade')) await upgrade();
+    if (only.has('scale')) await scale();
+    if (only.has('status')) await status();
+    if (only.has('check')) await check();
+    // The 10-cluster bed is the bench's own: the tests expect cp, dp1, dp2 and a fresh start.
+    await down();
+  }
+  const totalMs = Date.now() - started;
+  if (args.quick && only.size === SECTIONS.length) ratio('npm run bench -- --quick (min)', totalMs / 60_000, '< 10', totalMs < 600_000);
 
   const machine = { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version, loadAtStart };
-  const result = { date: new Date().toISOString(), machine, runs: RUNS, figures, ratios, steps, requests };
+  const result = { date: new Date().toISOString(), machine, runs: RUNS, heavyRuns: HEAVY_RUNS, quick: !!args.quick, sections: [...only], totalMs, figures, ratios, steps, requests };
   mkdirSync(path.join(root, 'bench/results'), { recursive: true });
   const file = path.join(root, 'bench/results', `${result.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify(result, null, 2));
-  console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}; median of ${RUNS} runs\n`);
+  console.log(`\nmachine: ${machine.cpus} x ${machine.cpu}, ${machine.memoryGb} GB, Node ${machine.node}, load at start ${loadAtStart.join(' ')}; `
+    + `median of ${RUNS} runs (${HEAVY_RUNS} of each fresh install); ${round1(totalMs / 60_000)} min in all\n`);
   console.log('| measurement | median | peak RSS | bed CPU |\n| --- | ---: | ---: | ---: |');
   for (const f of figures) console.log(`| ${f.name} | ${f.medianMs} ms | ${f.peakRssMb ?? '-'} MB | ${f.bedCpuS ?? '-'} s |`);
   console.log('\n| goal | value | target | met |\n| --- | ---: | --- | --- |');
   for (const r of ratios) console.log(`| ${r.name} | ${r.value} | ${r.goal} | ${r.met ? 'yes' : 'NO'} |`);
-  console.log('\n| step of a fresh install on 3 clusters | time |\n| --- | ---: |');
+  if (steps.length) console.log('\n| step of a fresh install on 3 clusters | time |\n| --- | ---: |');
   for (const x of steps) console.log(`| ${x.step} | ${x.ms} ms |`);
-  console.log('\n| API requests | count |\n| --- | ---: |');
+  if (requests.length) console.log('\n| API requests | count |\n| --- | ---: |');
   for (const x of requests) console.log(`| ${x.name} | ${x.count ?? '-'} |`);
   console.log(`\nwritten: ${path.relative(root, file)}`);
 }

@@ -14,7 +14,7 @@ import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import type { Target } from '../run/target.js';
 import { confirm, warnForce } from '../steps/confirm.js';
-import { recordFor } from '../steps/install-operator.js';
+import { recordFor } from '../plan/install-record.js';
 import { loadRelease } from '../steps/load-release.js';
 import { register } from '../steps/register.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';

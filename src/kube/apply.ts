@@ -7,14 +7,18 @@ import { waitUntil } from '../util/wait.js';
 
 export interface AppliedObject { ref: string; action: ApplyAction; tookOverFrom?: string[] }
 
+/** The metadata lists one install has read, per kind and namespace: shared by its apply calls. */
+export type MetadataLists = Map<string, Promise<Map<string, KubeObject['metadata']>>>;
+
 /**
  * Applies objects in parallel (bounded, so one cluster never sees a burst); results keep the input's
- * order. Current metadata is read with one list per kind, so objects already as we applied them cost
- * no further request (a no-op re-run stays fast and light on the API server).
+ * order. Current metadata is read with one list per kind (per run, when the caller passes `lists`), so
+ * objects already as we applied them cost no further request (a no-op re-run stays fast and light on
+ * the API server).
  */
-export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { dryRun?: boolean; force?: boolean }): Promise<AppliedObject[]> {
+export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { dryRun?: boolean; force?: boolean },
+  kinds: MetadataLists = new Map()): Promise<AppliedObject[]> {
   const limit = pLimit(8);
-  const kinds = new Map<string, Promise<Map<string, KubeObject['metadata']>>>();
   const existing = (o: KubeObject) => {
     const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
     if (!kinds.has(key)) kinds.set(key, listMetadata(client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace }));

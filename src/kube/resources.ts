@@ -24,8 +24,8 @@ function groupVersionPath(apiVersion: string): string {
   return apiVersion.includes('/') ? `/apis/${apiVersion}` : `/api/${apiVersion}`;
 }
 
-// Kinds built into every Kubernetes API server that we read or write: their names and scope never
-// change, so they need no discovery request (one round trip less before a list, in status above all).
+// Kinds whose names and scope never change: they need no discovery request (one round trip less before
+// a list, in status above all). First those built into every Kubernetes API server that we read or write.
 const BUILT_IN: Record<string, ResourceInfo> = Object.fromEntries(([
   ['v1', 'Namespace', 'namespaces', false], ['v1', 'Node', 'nodes', false], ['v1', 'Pod', 'pods', true], ['v1', 'Secret', 'secrets', true],
   ['v1', 'ConfigMap', 'configmaps', true], ['v1', 'Service', 'services', true], ['v1', 'ServiceAccount', 'serviceaccounts', true],
@@ -35,6 +35,10 @@ const BUILT_IN: Record<string, ResourceInfo> = Object.fromEntries(([
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
   ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],
+  // The operator's own kinds: their CRDs (which this tool installs) fix these names, and status lists
+  // them in every cluster; where the CRD is missing the list itself answers 404.
+  ['k8ssandra.io/v1alpha1', 'K8ssandraCluster', 'k8ssandraclusters', true], ['cassandra.datastax.com/v1beta1', 'CassandraDatacenter', 'cassandradatacenters', true],
+  ['config.k8ssandra.io/v1beta1', 'ClientConfig', 'clientconfigs', true],
 ] as const).map(([gv, kind, plural, namespaced]) => [`${gv}/${kind}`, { plural, namespaced }]));
 
 async function resourceInfo(client: KubeClient, apiVersion: string, kind: string): Promise<ResourceInfo> {
@@ -126,20 +130,45 @@ type ObjectMeta = KubeObject['metadata'];
 export const APPLIED_HASH = 'k8ssandra.io/applied-hash';
 
 export function contentHash(obj: KubeObject): string {
-  return createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 32);
+  let hash = hashes.get(obj);
+  if (!hash) hashes.set(obj, (hash = createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 32)));
+  return hash;
+}
+// Rendered objects are shared by the clusters of a role (see renderForCluster): each is hashed once.
+const hashes = new WeakMap<KubeObject, string>();
+
+interface ManagedFields { manager: string; operation: string; time?: string; subresource?: string; fieldsV1?: FieldSet }
+type FieldSet = { [key: string]: FieldSet };
+
+/**
+ * Whether an object is exactly as we last applied it: it carries the hash of `desired` (what we would
+ * apply now), and no other manager has written any of its fields since our last apply. Status writes
+ * and fields we do not set (a token controller filling a Secret's data) do not count; an edit of our
+ * fields by someone else shows up in managedFields, at our apply's time or later, on a field we set.
+ */
+export function upToDate(meta: ObjectMeta | undefined, desired: KubeObject): boolean {
+  if (!meta || meta.annotations?.[APPLIED_HASH] !== contentHash(desired)) return false;
+  const fields = (meta.managedFields ?? []) as ManagedFields[];
+  const ours = fields.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
+  if (!ours?.time) return false;
+  return fields.every((f) => f === ours || f.subresource === 'status' || (f.time ?? '') < ours.time!
+    || !overlaps(f.fieldsV1 ?? { '.': {} }, desired));
 }
 
 /**
- * Whether an object is exactly as we last applied it: it carries the hash of what we would apply
- * now, and no other manager has written it since our last apply (status writes do not count). Any
- * edit of our fields by someone else shows up in managedFields with a later time.
+ * Whether a managedFields set names a field that `value` sets. List entries (`k:`, `v:`, `i:` keys)
+ * count when `value` has the list at all: telling items apart needs the schema's merge keys.
  */
-export function upToDate(meta: ObjectMeta | undefined, hash: string): boolean {
-  if (!meta || meta.annotations?.[APPLIED_HASH] !== hash) return false;
-  const fields = (meta.managedFields ?? []) as { manager: string; operation: string; time?: string; subresource?: string }[];
-  const ours = fields.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
-  if (!ours?.time) return false;
-  return fields.every((f) => f === ours || f.subresource === 'status' || (f.time ?? '') < ours.time!);
+export function overlaps(set: FieldSet, value: unknown): boolean {
+  if (value === undefined) return false;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return true;
+  return Object.entries(set).some(([key, sub]) => {
+    if (key === '.') return true;
+    if (!key.startsWith('f:')) return true;
+    const child = (value as Record<string, unknown>)[key.slice(2)];
+    if (child === undefined) return false;
+    return Object.keys(sub).length === 0 || overlaps(sub, child);
+  });
 }
 
 /** Metadata (with managedFields) of every object of a kind, in one request, keyed by name. */
@@ -168,7 +197,7 @@ export async function applyObject(client: KubeClient, obj: KubeObject, opts: App
   const hash = contentHash(obj);
   const path = await objectPath(client, ref);
   const before = opts.before !== undefined ? opts.before : (await getObject(client, ref))?.metadata ?? null;
-  if (upToDate(before ?? undefined, hash)) return { action: 'unchanged' };
+  if (upToDate(before ?? undefined, obj)) return { action: 'unchanged' };
   const body = { ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [APPLIED_HASH]: hash } } };
   const patch = (force: boolean) => client.request<KubeObject>({
     method: 'PATCH', path, body, contentType: 'application/apply-patch+yaml',

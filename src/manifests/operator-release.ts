@@ -109,6 +109,17 @@ function operatorImageTag(objs: KubeObject[]): string | undefined {
  * and conversion service references, cert-manager CA injection, certificate DNS names).
  */
 export function renderForCluster(release: OperatorRelease, role: Role, namespace: string): KubeObject[] {
+  // Every cluster of a role gets the same objects: rendered once per run (ten clusters cost as two),
+  // shared read-only by preflight, install, upgrade and uninstall; a caller that changes one copies it.
+  let byKey = rendered.get(release);
+  if (!byKey) rendered.set(release, (byKey = new Map()));
+  const key = `${role}|${namespace}`;
+  if (!byKey.has(key)) byKey.set(key, render(release, role, namespace));
+  return [...byKey.get(key)!];
+}
+const rendered = new WeakMap<OperatorRelease, Map<string, KubeObject[]>>();
+
+function render(release: OperatorRelease, role: Role, namespace: string): KubeObject[] {
   const objs = structuredClone(release.byRole[role]);
   const moveNs = (ns: string | undefined) => (ns === RELEASE_NAMESPACE ? namespace : ns);
   for (const o of objs) {

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { KubeObject } from '../kube/resources.js';
-import type { Role } from '../manifests/operator-release.js';
+import type { CertManagerRelease } from '../manifests/cert-manager.js';
+import type { OperatorRelease, Role } from '../manifests/operator-release.js';
+import { version } from '../version.js';
 import { loadTemplate } from './templates.js';
 
 /** Where a release came from: the absolute path given with --manifests (or --cert-manager-manifests), or the official release. */
@@ -62,4 +64,14 @@ export function recordedCertManager(records: InstallRecord[]): { path?: string; 
   const local = withCm.find((r) => readable(r.certManagerSource));
   if (local) return { path: local.certManagerSource, version: local.certManagerVersion! };
   return withCm[0] ? { version: withCm[0].certManagerVersion! } : undefined;
+}
+
+/** What this run installs into a cluster, for its install record; cert-manager as applied now, else as recorded before. */
+export function recordFor(role: Role, release: OperatorRelease, certManager: CertManagerRelease | undefined, before: InstallRecord | undefined): InstallRecord {
+  return {
+    tool: version(), role, clusterScoped: release.clusterScoped, operatorVersion: release.version, cassOperatorVersion: release.cassOperatorVersion,
+    operatorSource: release.manifestsPath ?? OFFICIAL,
+    ...(certManager ? { certManagerVersion: certManager.version, certManagerSource: certManager.path ?? OFFICIAL }
+      : before?.certManagerVersion ? { certManagerVersion: before.certManagerVersion, certManagerSource: before.certManagerSource } : {}),
+  };
 }

@@ -5,7 +5,9 @@ import { packageRoot } from '../paths.js';
 
 const root = new URL('templates/', packageRoot);
 
-/** The objects of a template file in templates/, fresh copies each call. */
+/** The objects of a template file in templates/, fresh copies each call (parsed once: every cluster asks). */
 export function loadTemplate(name: string): KubeObject[] {
-  return parseAllDocuments(readFileSync(new URL(name, root), 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean);
+  if (!parsed.has(name)) parsed.set(name, parseAllDocuments(readFileSync(new URL(name, root), 'utf8')).map((d) => d.toJS() as KubeObject).filter(Boolean));
+  return structuredClone(parsed.get(name)!);
 }
+const parsed = new Map<string, KubeObject[]>();

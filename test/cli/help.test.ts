@@ -56,3 +56,15 @@ describe('--help answers', () => {
     expect(flag.stderr).toMatch(/unknown option '--dryrun'\n\(Did you mean --dry-run\?\)/);
   });
 });
+
+describe('--version', () => {
+  it('the entry point answers it before loading the program, with the program\'s own answer', async () => {
+    const { execa } = await import('execa');
+    const program = await cli('--version');
+    expect(program.code).toBe(0);
+    for (const flag of ['--version', '-V']) {
+      const r = await execa(process.execPath, ['bin/k8ssandra.js', flag]);
+      expect(r.stdout).toBe(program.stdout.trim());
+    }
+  });
+});

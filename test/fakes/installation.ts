@@ -3,7 +3,7 @@
 import path from 'node:path';
 import type { KubeObject } from '../../src/kube/resources.js';
 import { loadOperatorRelease, type OperatorRelease, type Role } from '../../src/manifests/operator-release.js';
-import { installCluster, type InstallTarget } from '../../src/steps/install-operator.js';
+import { installCluster, type InstallTarget } from '../../src/kube/install-release.js';
 import { crdObject, type FakeCluster } from './fake-cluster.js';
 
 export const UPSTREAM = path.resolve(import.meta.dirname, '../../../shared/upstream/k8ssandra-operator-v1.32.5');

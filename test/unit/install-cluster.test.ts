@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FIELD_MANAGER } from '../../src/kube/resources.js';
 import { renderForCluster } from '../../src/manifests/operator-release.js';
 import { parseInstallRecord } from '../../src/plan/install-record.js';
-import { installCluster } from '../../src/steps/install-operator.js';
+import { installCluster } from '../../src/kube/install-release.js';
 import { FakeCluster } from '../fakes/fake-cluster.js';
 import { certManagerCrds, installTarget, NS, upstreamRelease } from '../fakes/installation.js';
 
