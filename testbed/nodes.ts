@@ -64,7 +64,7 @@ export async function ensureNode(context: string): Promise<void> {
     if (!node) node = await kube.request<NodeObject>('POST', '/api/v1/nodes', { body: manifest });
     if (!node.status?.allocatable?.pods) await kube.mergePatch(`${NODE_PATH}/status`, { status: manifest.status });
     await waitFor(`node ${NODE_NAME} in ${context} to be Ready`, startTimeoutMs(), async () =>
-      nodeReady(await kube.get<NodeObject>(NODE_PATH)) ? true : undefined);
+      nodeReady(await kube.get<NodeObject>(NODE_PATH)) ? true : undefined, join(clusterDir(context), 'logs'));
     // Pods are refused until the service-account controller has made the namespace's default account.
     await waitFor(`default service account in ${context}`, startTimeoutMs(), async () =>
       (await kube.get('/api/v1/namespaces/default/serviceaccounts/default').catch(() => undefined)) ? true : undefined,

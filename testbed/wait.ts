@@ -11,7 +11,10 @@ function loadNote(): string {
   return `load average ${loadavg().map((l) => l.toFixed(1)).join(' ')} on ${cpus().length} cores`;
 }
 
-/** Polls `check` every 250 ms until it returns a value; errors count as "not yet", except ComponentExited. */
+/**
+ * Polls `check` every 250 ms until it returns a value; errors count as "not yet", except ComponentExited.
+ * `where` (the logs of a cluster being started) marks a wait of the bed's start, whose message says how to repair it.
+ */
 export async function waitFor<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>, where?: string): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
@@ -25,7 +28,7 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
     }
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${Math.round(timeoutMs / 1000)} s waiting for ${what}${last ? ` (last error: ${last})` : ''}; ${loadNote()}`
-        + `${where ? `; logs: ${where}` : ''}. On a busy machine run \`npm run testbed -- up\` again (it repairs what did not start) or raise TESTBED_START_TIMEOUT (seconds)`);
+        + (where ? `; logs: ${where}. On a busy machine run \`npm run testbed -- up\` again (it repairs what did not start) or raise TESTBED_START_TIMEOUT (seconds)` : ''));
     }
     await sleep(250);
   }

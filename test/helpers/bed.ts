@@ -5,6 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { kubeCacheDir, kubeconfigPath, repoRoot, safetyCheckPath, testbedDir } from '../../testbed/paths.js';
+import { waitFor as bedWaitFor } from '../../testbed/wait.js';
 import {
   ENV_TARGETS,
   ENV_TIMEOUT_MS,
@@ -75,21 +76,8 @@ export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
 }
 
-/** Polls until check returns a value other than undefined (errors count as "not yet"). */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last = '';
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last}` : ''}`);
-    await sleep(200);
-  }
-}
+/** Polls `check` until it returns a value (errors count as "not yet"); the bed's own wait, with the test's argument order. */
+export const waitFor = <T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => bedWaitFor(what, timeoutMs, check);
 
 export async function createNamespace(context: string, name: string): Promise<void> {
   await apply(context, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
