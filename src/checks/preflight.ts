@@ -6,7 +6,10 @@ import { check, type Check } from './catalog.js';
 import { describeInstaller, foreignHint } from '../plan/installed-by.js';
 import type { ClusterFacts } from './preflight-facts.js';
 
+/** Older is refused: k8ssandra-operator needs it. */
 export const MIN_KUBERNETES = '1.25.0';
+/** The supported range (README "Supported Kubernetes versions"): the e2e suite runs on the newest, a smoke test on the oldest. */
+export const OLDEST_TESTED_KUBERNETES = '1.29';
 export const NEWEST_TESTED_KUBERNETES = '1.34';
 
 export interface PreflightPlan {
@@ -32,6 +35,8 @@ export function evaluatePreflight(all: ClusterFacts[], plan: PreflightPlan): Che
     const v = semver.coerce(f.version);
     if (!v || semver.lt(v, MIN_KUBERNETES)) {
       checks.push(check('K8S-VERSION', 'fail', `${context} runs Kubernetes ${f.version}; k8ssandra-operator needs ${MIN_KUBERNETES} or newer`, { context, hint: 'upgrade the cluster' }));
+    } else if (semver.lt(v, `${OLDEST_TESTED_KUBERNETES}.0`)) {
+      checks.push(check('K8S-VERSION', 'warn', `${context} runs Kubernetes ${f.version}, older than the oldest tested (${OLDEST_TESTED_KUBERNETES})`, { context }));
     } else if (semver.gt(v, `${NEWEST_TESTED_KUBERNETES}.999`)) {
       checks.push(check('K8S-VERSION', 'warn', `${context} runs Kubernetes ${f.version}, newer than the newest tested (${NEWEST_TESTED_KUBERNETES})`, { context }));
     } else {

@@ -51,6 +51,14 @@ describe('preflight verdicts', () => {
     expect(byId(checks, 'POD-CIDR-OVERLAP').find((c) => c.status === 'fail')?.message).toBe('pod CIDRs overlap: cp 10.0.0.0/16 and dp2 10.0.128.0/24');
   });
 
+  it('passes the tested versions 1.29 to 1.34, warns outside them, refuses older than 1.25', () => {
+    const verdict = (version: string) => byId(evaluatePreflight([facts('cp', { version })], plan), 'K8S-VERSION')[0]!;
+    expect(['v1.24.17', 'v1.25.0', 'v1.28.15', 'v1.29.0', 'v1.29.15', 'v1.34.4', 'v1.35.0'].map((v) => [v, verdict(v).status])).toEqual([
+      ['v1.24.17', 'fail'], ['v1.25.0', 'warn'], ['v1.28.15', 'warn'], ['v1.29.0', 'pass'], ['v1.29.15', 'pass'], ['v1.34.4', 'pass'], ['v1.35.0', 'warn']]);
+    expect(verdict('v1.28.15').message).toBe('cp runs Kubernetes v1.28.15, older than the oldest tested (1.29)');
+    expect(verdict('v1.35.0').message).toBe('cp runs Kubernetes v1.35.0, newer than the newest tested (1.34)');
+  });
+
   it('compares CIDRs of both families', () => {
     expect(cidrsOverlap('10.0.0.0/8', '10.200.0.0/16')).toBe(true);
     expect(cidrsOverlap('10.0.0.0/16', '10.1.0.0/16')).toBe(false);
