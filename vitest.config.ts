@@ -30,8 +30,9 @@ export default defineConfig({
         },
       },
       {
-        // Beds of other sizes and versions (issue 18): ten clusters, and the oldest supported Kubernetes, whose
-        // binaries are built on first use (10-30 minutes on 2 cores). Not part of `npm test`: `npm run test:scale`.
+        // Beds of other sizes (ten clusters) and the bed's own version switch, whose binaries are built on
+        // first use (10-30 minutes on 2 cores). Not part of `npm test`: `npm run test:scale`. The smoke test on
+        // the oldest supported Kubernetes (test/e2e/oldest-version.test.ts) is part of `npm test`.
         test: {
           name: 'scale',
           include: ['test/scale/**/*.test.ts'],
