@@ -153,8 +153,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
       { method: 'POST', path: /serviceaccounts\/k8ssandra-control-plane\/token/, fault: { status: 500 }, times: 1 },
       { method: 'GET', path: /./, fault: { reset: true }, after: 8, times: 2 },
     );
-    // The kill above may have applied this CRD in cp already; touched by someone else, it is applied again.
-    await kubectl('cp', 'annotate', 'crd', 'k8ssandraclusters.k8ssandra.io', 'example.com/touched=1', '--overwrite').catch(() => '');
+    // The kill above may have applied this CRD in cp already; without our mark (someone removed it), it is applied again.
+    await kubectl('cp', 'annotate', 'crd', 'k8ssandraclusters.k8ssandra.io', 'k8ssandra.io/applied-hash-').catch(() => '');
     const r = await run(installArgs());
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.json().ok).toBe(true);
@@ -251,8 +251,8 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
   it('a request that stalls times out (--request-timeout) and is sent again', async () => {
     cpProxy.reset(); dpProxy.reset();
     dpProxy.add({ method: 'PATCH', path: /serviceaccounts\/k8ssandra-control-plane\?/, fault: { stall: true }, times: 1 });
-    // Someone else touched the account since: the re-run applies it again instead of skipping it as current.
-    await kubectl('dp1', '-n', NS, 'annotate', 'serviceaccount', 'k8ssandra-control-plane', 'example.com/touched=1', '--overwrite');
+    // Someone removed our mark since: the re-run applies it again instead of skipping it as current.
+    await kubectl('dp1', '-n', NS, 'annotate', 'serviceaccount', 'k8ssandra-control-plane', 'k8ssandra.io/applied-hash-');
     const r = await run(registerArgs('--request-timeout', '4s'));
     expect(r.exitCode, r.stderr).toBe(0);
     const sent = dpProxy.requests('PATCH', /serviceaccounts\/k8ssandra-control-plane\?/).map((q) => q.outcome);

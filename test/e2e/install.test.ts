@@ -105,6 +105,12 @@ describe('k8ssandra install on the test bed (cp, dp1, dp2)', () => {
     expect(report.summary).toMatch(/nothing changed/);
     const text = await install();
     expect(text.stdout).toMatch(/already installed as planned: nothing changed/);
+    // Nothing is written either: no apply is sent, not even for objects that controllers fill in after
+    // us (the release's token Secret, whose data the token controller writes).
+    const verbose = await install('-v');
+    expect(verbose.exitCode, verbose.stderr).toBe(0);
+    expect(verbose.stderr).toMatch(/: GET \/version -> 200/);
+    expect(verbose.stderr.split('\n').filter((l) => /: (PATCH|PUT|DELETE) /.test(l))).toEqual([]);
   });
 
   it('completes a cert-manager of its own that an interrupted run left half-installed', async () => {
