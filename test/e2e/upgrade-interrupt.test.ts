@@ -108,6 +108,8 @@ describe('an upgrade interrupted by Ctrl-C or by an API server going away conver
       expect(byContext.cp).toMatchObject({ outcome: 'stopped', ready: false, operatorVersion: 'v1.29.1' });
       expect(byContext.cp.problem).toBeUndefined();
     } finally {
+      // Back, answering everything again.
+      proxy.reset();
       await proxy.up();
     }
     // Nothing half-broken in cp: its v1.29.1 operator is whole and available, marked as going to v1.32.5, its registrations intact.

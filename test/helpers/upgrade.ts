@@ -39,9 +39,9 @@ export async function expectAt(version: 'v1.29.1' | 'v1.32.5') {
 /** v1.29.1 in cp, dp1 and dp2, registered; what an earlier file left goes first (CRDs stay; --force: K8ssandraClusters may still name the data planes). */
 export async function installV1291(): Promise<void> {
   const u = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--manifests', V1325, '--force', '--yes']);
-  expect(u.exitCode, u.stderr).toBe(0);
+  expect(u.exitCode, u.stderr + u.stdout).toBe(0);
   const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--manifests', V1291, '--cert-manager-manifests', certManagerManifests,
     '--skip-routability', '--yes']);
-  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.exitCode, r.stderr + r.stdout).toBe(0);
   await expectAt('v1.29.1');
 }
