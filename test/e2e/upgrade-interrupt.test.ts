@@ -1,9 +1,10 @@
 // Upgrades from v1.29.1 to v1.32.5 cut short in the data planes' stage (SIGKILL at each stage is in
 // upgrade.test.ts): by Ctrl-C typed on a terminal, and by dp2's API server going away. Each stops with its
 // documented exit code and one line saying why, leaves the control plane running, lets status tell the
-// half-done upgrade from version skew, and converges on a plain re-run: v1.32.5 everywhere, the ConfigMap
-// v1.29.1 had gone, no upgrade mark left, the registration Secrets not rewritten, status healthy.
-// dp2 sits behind a fault proxy (test/helpers/fault-proxy.ts) that holds or drops it on cue.
+// half-done upgrade from version skew, and converges on a re-run (plain, or the same command once dp2 is
+// back): v1.32.5 everywhere, the ConfigMap v1.29.1 had gone, no upgrade mark left, the registration Secrets
+// not rewritten, status healthy. dp2 sits behind a fault proxy (test/helpers/fault-proxy.ts) that holds or
+// drops it on cue.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlJson } from '../helpers/bed.js';
 import { k8ssandra, startK8ssandraOnTerminal } from '../helpers/cli.js';
