@@ -59,8 +59,9 @@ export async function runUpgrade(o: UpgradeOptions, ui: Reporter, report: Report
     ...connectedRun(o, ui, report),
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion },
     certManagerSource: { skipCertManager: true },
-    // Registrations are only verified: working credentials are kept as they are (a long lifetime: never renewed here).
-    registration: { clusterScoped: false, tokenTtlSeconds: 365 * 86400, apiServers: {} },
+    // Registrations are only verified: working credentials are kept as they are (a long lifetime: never renewed here),
+    // and so is the address each one names, whatever address the kubeconfig reaches the data plane at.
+    registration: { clusterScoped: false, tokenTtlSeconds: 365 * 86400, apiServers: {}, keepServers: true },
     installInto: [], peers: [], records: new Map(), facts: [], plans: [],
   };
   await runSteps(ctx, upgradeSteps(o));

@@ -24,6 +24,12 @@ export interface RegisterOptions {
   tokenTtlSeconds: number;
   /** Server addresses the control plane should use, per data-plane context (default: the kubeconfig's). */
   apiServers: Record<string, string>;
+  /**
+   * A data plane already registered keeps the address its stored kubeconfig names (upgrade: registrations
+   * stay as they are, whether the address came from --api-server, the probe or the kubeconfig, which may
+   * reach the cluster another way); apiServers, else the kubeconfig's, for the others.
+   */
+  keepServers?: boolean;
   /** Data planes whose address (apiServers, else the kubeconfig's) the probe reached from a pod of the control plane. */
   reachedFromControlPlane?: string[];
   /** Mint fresh tokens even where the stored ones still work (rotation); the old ones stay valid until they expire. */
@@ -69,8 +75,11 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
   // Every data plane is prepared to the end even when one fails, so that each one's outcome is known.
   await forEachCluster('register', dataPlanes, async (t) => {
     const dp = t.cluster;
-    const server = opts.apiServers[dp.ctx.name] ?? dp.ctx.server;
-    checks.push(serverAddressCheck(dp.ctx.name, server, !!opts.apiServers[dp.ctx.name], !!opts.reachedFromControlPlane?.includes(dp.ctx.name)));
+    const given = opts.apiServers[dp.ctx.name];
+    const stored = opts.keepServers && !given ? (await existingKubeconfig(cp.client, dp.ctx.name, opts.namespace))?.server : undefined;
+    const server = given ?? stored ?? dp.ctx.server;
+    checks.push(serverAddressCheck(dp.ctx.name, server, given ? '--api-server' : stored ? 'its registration' : undefined,
+      !!opts.reachedFromControlPlane?.includes(dp.ctx.name)));
     const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
     const accessApplied = await applyAll(dp.client, access, opts);
     const creds = await credentialsFor(cp.client, dp, server, opts, checks, opts.deadline ?? Date.now() + 60_000);
@@ -133,14 +142,15 @@ async function undoCreated(dp: Cluster, objs: KubeObject[], applied: AppliedObje
   return applied.filter((a) => !removed.has(a.ref));
 }
 
-function serverAddressCheck(context: string, server: string, overridden: boolean, reached: boolean): Check {
+/** `from`: where the address came from when not the kubeconfig. */
+function serverAddressCheck(context: string, server: string, from: string | undefined, reached: boolean): Check {
   const host = new URL(server).hostname;
   if (reached) return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}, reached from a pod of the control plane`, { context });
   if (isLoopbackHost(host)) {
     return check('REGISTER-SERVER-ADDRESS', 'warn', `${context}: the control plane will reach its API server at ${server}, a loopback address`, { context,
       hint: `pods of the control-plane cluster cannot reach a loopback address unless both clusters share a host; pass --api-server ${context}=https://ADDRESS:PORT` });
   }
-  return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}${overridden ? ' (from --api-server)' : ''}`, { context });
+  return check('REGISTER-SERVER-ADDRESS', 'pass', `${context}: API server address ${server}${from ? ` (from ${from})` : ''}`, { context });
 }
 
 /**

@@ -24,7 +24,7 @@ export interface ConnectedRun extends RunContext {
 }
 
 /** What registration needs besides the clusters (the same for install, add-dc and register). */
-export type RegistrationSettings = Pick<RegisterOptions, 'clusterScoped' | 'tokenTtlSeconds' | 'apiServers' | 'rotate' | 'boundedTokens' | 'reachedFromControlPlane'>;
+export type RegistrationSettings = Pick<RegisterOptions, 'clusterScoped' | 'tokenTtlSeconds' | 'apiServers' | 'keepServers' | 'rotate' | 'boundedTokens' | 'reachedFromControlPlane'>;
 
 /** The register step's part of a run: the control plane, the data planes to register, and how. */
 export interface RegisterRun extends ConnectedRun {

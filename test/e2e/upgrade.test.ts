@@ -2,49 +2,16 @@
 // plan (--dry-run), the upgrade to v1.32.5 checked with kubectl (images, the ConfigMap v1.32.5 no longer
 // has, the Certificate it adds, registration Secrets untouched), status, a second upgrade that changes
 // nothing, a refused downgrade, and upgrades killed at each stage that converge on a re-run.
-import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlJson } from '../helpers/bed.js';
-import { certManagerManifests, k8ssandra, startK8ssandra, upstream } from '../helpers/cli.js';
+import { certManagerManifests, k8ssandra, startK8ssandra } from '../helpers/cli.js';
+import { CONTEXTS, expectAt, installV1291, NS, secretVersions, V1291, V1325 } from '../helpers/upgrade.js';
 
-const NS = 'k8ssandra-operator';
-const V1291 = path.join(upstream, 'k8ssandra-operator-v1.29.1');
-const V1325 = path.join(upstream, 'k8ssandra-operator-v1.32.5');
-const CONTEXTS = ['cp', 'dp1', 'dp2'];
 const upgrade = (...args: string[]) => k8ssandra(['upgrade', '--contexts', 'cp,dp1,dp2', '--yes', '-o', 'json', ...args]);
 const startUpgrade = (...args: string[]) => startK8ssandra(['upgrade', '--contexts', 'cp,dp1,dp2', '--yes', '-o', 'json', ...args]);
 
-/** The image tags of the operator Deployments in a cluster. */
-async function operatorImages(ctx: string): Promise<string[]> {
-  const ds = await kubectlJson(ctx, '-n', NS, 'get', 'deployments');
-  return ds.items.map((d: any) => d.spec.template.spec.containers[0].image).sort();
-}
-const has = async (ctx: string, kind: string, name: string) => (await kubectl(ctx, '-n', NS, 'get', kind, name, '--ignore-not-found', '-o', 'name')).trim() !== '';
-const record = async (ctx: string) => (await kubectlJson(ctx, '-n', NS, 'get', 'configmap', 'k8ssandra-install')).data;
-const secretVersions = async () => Object.fromEntries(await Promise.all(['dp1-kubeconfig', 'dp2-kubeconfig'].map(async (n) =>
-  [n, (await kubectlJson('cp', '-n', NS, 'get', 'secret', n)).metadata.resourceVersion]))) as Record<string, string>;
-
-async function expectAt(version: 'v1.29.1' | 'v1.32.5') {
-  for (const ctx of CONTEXTS) {
-    const images = await operatorImages(ctx);
-    expect(images.some((i) => i === `k8ssandra/k8ssandra-operator:${version}` || i.endsWith(`/k8ssandra-operator:${version}`)), `${ctx}: ${images}`).toBe(true);
-    expect(await has(ctx, 'configmap', 'cass-operator-manager-config'), ctx).toBe(version === 'v1.29.1');
-    expect(await has(ctx, 'certificate', 'cass-operator-metrics-certs'), ctx).toBe(version === 'v1.32.5');
-    expect((await record(ctx)).operatorVersion).toBe(version);
-    expect((await record(ctx)).upgradingTo).toBeUndefined();
-  }
-}
-
 describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () => {
-  beforeAll(async () => {
-    // What an earlier file left goes first (CRDs stay; --force: K8ssandraClusters may still name the data planes).
-    const u = await k8ssandra(['uninstall', '--contexts', CONTEXTS.join(','), '--manifests', V1325, '--force', '--yes']);
-    expect(u.exitCode, u.stderr).toBe(0);
-    const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), '--manifests', V1291, '--cert-manager-manifests', certManagerManifests,
-      '--skip-routability', '--yes']);
-    expect(r.exitCode, r.stderr).toBe(0);
-    await expectAt('v1.29.1');
-  });
+  beforeAll(installV1291);
 
   it('--dry-run prints the plan per cluster (the ConfigMap removed, the Certificate added) and changes nothing', async () => {
     const r = await upgrade('--manifests', V1325, '--dry-run');

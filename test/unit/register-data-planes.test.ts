@@ -70,6 +70,26 @@ describe('registering a data plane (fake clusters)', () => {
     expect(cp.get(CLIENT_CONFIG)!.metadata.resourceVersion).toBe(before.cc);
   });
 
+  it('keepServers (upgrade): a registration keeps its address when the kubeconfig reaches the data plane at another one', async () => {
+    const { cp, dp } = await clusters();
+    const targets = () => withTargets([newTarget(cp.cluster(), 'control-plane'), newTarget(dp.cluster(), 'data-plane')]);
+    // Registered at another address of the same server (as --api-server or the routability probe give one).
+    const registered = dp.cluster().ctx.server.replace('127.0.0.1', 'localhost');
+    await registerDataPlanes(...targets(), opts({ apiServers: { dp1: registered } }), () => {});
+    const rv = cp.get(SECRET)!.metadata.resourceVersion;
+
+    const kept = await registerDataPlanes(...targets(), opts({ keepServers: true }), () => {});
+    expect(kept.registrations[0]).toMatchObject({ action: 'unchanged', verified: true, server: registered });
+    expect(kept.checks.find((c) => c.id === 'REGISTER-SERVER-ADDRESS')!.message).toContain(registered);
+    expect(cp.get(SECRET)!.metadata.resourceVersion).toBe(rv);
+    expect(tokenRequests(dp)).toBe(1);
+
+    // Without it, the kubeconfig's address replaces the registered one (install and register do that on purpose).
+    const moved = await registerDataPlanes(...targets(), opts(), () => {});
+    expect(moved.registrations[0]).toMatchObject({ action: 'changed', server: dp.cluster().ctx.server });
+    expect(storedKubeconfig(cp).clusters[0].cluster.server).toBe(dp.cluster().ctx.server);
+  });
+
   it('credentials that lack the operator role are not stored, and what the run created in the data plane is removed', async () => {
     const { cp, dp } = await clusters(false);
     const notes: string[] = [];
