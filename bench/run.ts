@@ -208,7 +208,7 @@ async function install() {
   const bound = cpuBound(THREE, install3, slowestSingle);
   ratio('install 3 clusters / its CPU bound', install3.medianMs / bound, '<= 1.3', install3.medianMs <= 1.3 * bound);
   const noop = await measure('install cp,dp1,dp2 (no-op re-run)', installArgs(THREE));
-  ratio('no-op re-run of install on 3 clusters (s)', noop.medianMs / 1000, '< 1', noop.medianMs < 1000);
+  ratio('no-op re-run of install on 3 clusters (s)', noop.medianMs / 1000, '< 5', noop.medianMs < 5000);
 }
 
 /** Issue 17: the upgrade of 3 clusters from v1.29.1 to v1.32.5, next to the fresh install of the same 3. */
