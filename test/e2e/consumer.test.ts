@@ -66,7 +66,10 @@ describe('a control plane that consumes the registrations like k8ssandra-operato
       expect(Object.keys(cc.metadata.annotations)).toEqual(expect.arrayContaining(HASHES));
       expect(cc.metadata.annotations['k8ssandra.io/secret-hash']).toBe(s.secretHash);
     }
-    expect(consumer.events().filter((e) => ['kind-not-served', 'watch-error', 'exit'].includes(e.event))).toEqual([]);
+    // A CRD the install just created may answer 429 "storage is (re)initializing" for a moment: the server
+    // asks to come back, and the watch is retried as client-go's reflector retries it. Anything else is a failure.
+    const serverBusy = (e: { event: string; message?: string }) => e.event === 'watch-error' && /^429 /.test(e.message ?? '');
+    expect(consumer.events().filter((e) => ['kind-not-served', 'watch-error', 'exit'].includes(e.event) && !serverBusy(e))).toEqual([]);
     expect(consumer.restarts()).toBe(0);
   });
 
