@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { podnetLogPath, podnetPidPath, podnetScript, repoRoot, stateDir, testbedDir } from './paths.js';
+import { podnetLogPath, podnetPidPath, podnetScript, repoRoot, testbedDir } from './paths.js';
 
 export function isAlive(pid: number): boolean {
   try {
@@ -45,48 +45,57 @@ export function isOurs(pid: number, marker: string): boolean {
   return cmd === undefined || cmd.includes(marker);
 }
 
-/** The agent's PID if the recorded process is alive and is still our agent. */
-export function agentPid(): number | undefined {
-  if (!existsSync(podnetPidPath)) return undefined;
-  const pid = Number(readFileSync(podnetPidPath, 'utf8').trim());
-  return isOurs(pid, podnetScript) ? pid : undefined;
+/** The PID a file records, when that process is alive and still runs `script`. */
+export function recordedPid(pidFile: string, script: string): number | undefined {
+  if (!existsSync(pidFile)) return undefined;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return isOurs(pid, script) ? pid : undefined;
 }
 
-/** Whether the bed's code changed after the agent started (its PID file is written at start). */
+/**
+ * Starts `script` detached (one node process running the TypeScript through tsx's loader: the tsx CLI
+ * would add a parent process), its output appended to `logPath`, its PID in `pidFile`; fails when it
+ * exits at once.
+ */
+export async function startDetached(what: string, script: string, args: string[], logPath: string, pidFile: string): Promise<number> {
+  mkdirSync(dirname(pidFile), { recursive: true });
+  const out = openSync(logPath, 'a');
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: repoRoot, detached: true, stdio: ['ignore', out, out] });
+  closeSync(out);
+  child.unref();
+  const pid = child.pid;
+  if (!pid) throw new Error(`could not start the ${what}`);
+  writeFileSync(pidFile, `${pid}\n`);
+  await sleep(300);
+  if (!isAlive(pid)) throw new Error(`the ${what} exited at once; see ${logPath}`);
+  return pid;
+}
+
+/** Stops the process a PID file records (TERM, then KILL after `graceMs`) and forgets it; answers whether one ran. */
+export async function stopRecorded(pidFile: string, script: string, graceMs: number): Promise<boolean> {
+  const pid = recordedPid(pidFile, script);
+  if (pid !== undefined) {
+    process.kill(pid, 'SIGTERM');
+    for (let i = 0; i < graceMs / 100 && isAlive(pid); i++) await sleep(100);
+    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+  }
+  rmSync(pidFile, { force: true });
+  return pid !== undefined;
+}
+
+export const agentPid = (): number | undefined => recordedPid(podnetPidPath, podnetScript);
+
 export function agentOutdated(): boolean {
   const started = statSync(podnetPidPath).mtimeMs;
   return readdirSync(testbedDir).some((f) => f.endsWith('.ts') && statSync(join(testbedDir, f)).mtimeMs > started);
 }
 
 /** Starts the agent detached, its output appended to .testbed/podnet.log. */
-export async function startAgent(): Promise<number> {
-  mkdirSync(stateDir, { recursive: true });
-  const out = openSync(podnetLogPath, 'a');
-  // One node process running the TypeScript through tsx's loader (the tsx CLI would add a parent process).
-  const child = spawn(process.execPath, ['--import', 'tsx', podnetScript], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', out, out],
-  });
-  closeSync(out);
-  child.unref();
-  const pid = child.pid;
-  if (!pid) throw new Error('could not start the podnet agent');
-  writeFileSync(podnetPidPath, `${pid}\n`);
-  await sleep(300);
-  if (!isAlive(pid)) throw new Error(`the podnet agent exited at once; see ${podnetLogPath}`);
-  return pid;
-}
+export const startAgent = (): Promise<number> => startDetached('podnet agent', podnetScript, [], podnetLogPath, podnetPidPath);
 
 /** Stops the recorded agent (TERM, then KILL after 5 s) and forgets it. */
 export async function stopAgent(): Promise<void> {
-  const pid = agentPid();
-  if (pid !== undefined) {
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 50 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  rmSync(podnetPidPath, { force: true });
+  await stopRecorded(podnetPidPath, podnetScript, 5000);
 }
 
 /**

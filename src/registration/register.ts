@@ -76,13 +76,15 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
   await forEachCluster('register', dataPlanes, async (t) => {
     const dp = t.cluster;
     const given = opts.apiServers[dp.ctx.name];
-    const stored = opts.keepServers && !given ? (await existingKubeconfig(cp.client, dp.ctx.name, opts.namespace))?.server : undefined;
+    // The registration stored now: its credentials are kept where they still work (not when rotating), and its address with keepServers.
+    const existing = opts.rotate && !opts.keepServers ? undefined : await existingKubeconfig(cp.client, dp.ctx.name, opts.namespace);
+    const stored = opts.keepServers && !given ? existing?.server : undefined;
     const server = given ?? stored ?? dp.ctx.server;
     checks.push(serverAddressCheck(dp.ctx.name, server, given ? '--api-server' : stored ? 'its registration' : undefined,
       !!opts.reachedFromControlPlane?.includes(dp.ctx.name)));
     const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
     const accessApplied = await applyAll(dp.client, access, opts);
-    const creds = await credentialsFor(cp.client, dp, server, opts, checks, opts.deadline ?? Date.now() + 60_000);
+    const creds = await credentialsFor(dp, server, opts.rotate ? undefined : existing, opts, checks, opts.deadline ?? Date.now() + 60_000);
     const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts, checks);
     // Credentials that fail verification are never stored; what this run created for them goes too,
     // so that a failed run leaves the data plane as it found it.
@@ -142,6 +144,8 @@ async function undoCreated(dp: Cluster, objs: KubeObject[], applied: AppliedObje
   return applied.filter((a) => !removed.has(a.ref));
 }
 
+type StoredRegistration = Awaited<ReturnType<typeof existingKubeconfig>>;
+
 /** `from`: where the address came from when not the kubeconfig. */
 function serverAddressCheck(context: string, server: string, from: string | undefined, reached: boolean): Check {
   const host = new URL(server).hostname;
@@ -159,9 +163,10 @@ function serverAddressCheck(context: string, server: string, from: string | unde
  * asked (a cap, as on EKS and GKE), says so, and by default uses a service-account token Secret
  * instead, which lasts; with boundedTokens, keeps the short token and says how often to renew it.
  */
-async function credentialsFor(cp: KubeClient, dp: Cluster, server: string, opts: RegisterOptions, checks: Check[], deadline: number): Promise<Credentials> {
+/** `existing`: the registration stored now, whose credentials are kept when they still work. */
+async function credentialsFor(dp: Cluster, server: string, existing: StoredRegistration | undefined, opts: RegisterOptions, checks: Check[],
+  deadline: number): Promise<Credentials> {
   const context = dp.ctx.name;
-  const existing = opts.rotate ? undefined : await existingKubeconfig(cp, context, opts.namespace);
   if (existing && existing.server === server && existing.token && !renewalDue(existing.token, Date.now(), opts.tokenTtlSeconds)
     && (await tokenWorks(dp, existing.kubeconfig, opts.namespace))) {
     const t = describeToken(existing.token);

@@ -27,10 +27,7 @@ async function storedToken(): Promise<{ exp?: number; iat?: number; secretName?:
 describe('token lifetimes capped by the API server (a bed of its own, capped at 24h)', { timeout: 1_200_000 }, () => {
   beforeAll(async () => {
     bed = copyBed('cap');
-    const up = await bed.cli('up', '--clusters', '2', '--max-token-ttl', '24h');
-    expect(up.exitCode, up.all).toBe(0);
-    const safety = await bed.safetyCheck();
-    expect(safety.exitCode, safety.all).toBe(0);
+    await bed.upSafely('--clusters', '2', '--max-token-ttl', '24h');
   }, 900_000);
   afterAll(() => bed?.remove(), 300_000);
 

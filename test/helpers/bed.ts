@@ -155,6 +155,8 @@ export interface BedCopy {
   kubectl(context: string, ...args: string[]): Promise<{ stdout: string; stderr: string }>;
   /** The machine's network-safety check on the copy's bed: exit code and output. */
   safetyCheck(): Promise<{ exitCode: number; all: string }>;
+  /** `up ...args`, then the safety check; rejects with the output when either fails. */
+  upSafely(...args: string[]): Promise<void>;
   /** `down` if the copy has a bed, then the copy is removed. */
   remove(): Promise<void>;
 }
@@ -189,6 +191,12 @@ export function copyBed(name: string, timeoutMs = 1_500_000): BedCopy {
     async safetyCheck() {
       const r = await execa(safetyCheckPath, [kubeconfig], { reject: false, all: true });
       return { exitCode: r.exitCode ?? 1, all: r.all ?? '' };
+    },
+    async upSafely(...args) {
+      const up = await cli('up', ...args);
+      if (up.exitCode !== 0) throw new Error(`bed ${name}: up ${args.join(' ')}: exit ${up.exitCode}\n${up.all}`);
+      const safety = await execa(safetyCheckPath, [kubeconfig], { reject: false, all: true });
+      if (safety.exitCode !== 0) throw new Error(`bed ${name}: the safety check failed (exit ${safety.exitCode})\n${safety.all}`);
     },
     async remove() {
       if (existsSync(path.join(root, '.testbed'))) await cli('down');

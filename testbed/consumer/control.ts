@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kubeconfigPath, repoRoot, stateDir, testbedDir } from '../paths.js';
-import { isAlive, isOurs } from '../processes.js';
+import { recordedPid, startDetached, stopRecorded } from '../processes.js';
 
 export const DEFAULT_NAMESPACE = 'k8ssandra-operator';
 export const consumerDir = join(stateDir, 'consumer');
@@ -47,11 +47,7 @@ export function supervisorArgs(o: ConsumerOptions): string[] {
 }
 
 /** The supervisor's PID when the recorded process is alive and is still ours. */
-export function supervisorPid(): number | undefined {
-  if (!existsSync(pidPath)) return undefined;
-  const pid = Number(readFileSync(pidPath, 'utf8').trim());
-  return isOurs(pid, supervisorScript) ? pid : undefined;
-}
+export const supervisorPid = (): number | undefined => recordedPid(pidPath, supervisorScript);
 
 /** Starts the supervisor (stopping one that runs), with a fresh events file. */
 export async function startConsumer(o: ConsumerOptions = {}): Promise<{ pid: number; eventsPath: string }> {
@@ -60,26 +56,9 @@ export async function startConsumer(o: ConsumerOptions = {}): Promise<{ pid: num
   await stopConsumer();
   mkdirSync(consumerDir, { recursive: true });
   writeFileSync(eventsPath, '');
-  const out = openSync(consumerLogPath, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', supervisorScript, ...supervisorArgs(o)],
-    { cwd: repoRoot, detached: true, stdio: ['ignore', out, out] });
-  closeSync(out);
-  child.unref();
-  if (!child.pid) throw new Error('could not start the consumer supervisor');
-  writeFileSync(pidPath, `${child.pid}\n`);
-  await sleep(300);
-  if (!isAlive(child.pid)) throw new Error(`the consumer supervisor exited at once; see ${consumerLogPath}`);
-  return { pid: child.pid, eventsPath };
+  const pid = await startDetached('consumer supervisor', supervisorScript, supervisorArgs(o), consumerLogPath, pidPath);
+  return { pid, eventsPath };
 }
 
 /** Stops the supervisor (it stops its consumer first): TERM, then KILL after 10 s. Answers whether one ran. */
-export async function stopConsumer(): Promise<boolean> {
-  const pid = supervisorPid();
-  if (pid !== undefined) {
-    process.kill(pid, 'SIGTERM');
-    for (let i = 0; i < 100 && isAlive(pid); i++) await sleep(100);
-    if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-  }
-  rmSync(pidPath, { force: true });
-  return pid !== undefined;
-}
+export const stopConsumer = (): Promise<boolean> => stopRecorded(pidPath, supervisorScript, 10_000);
