@@ -98,7 +98,7 @@ async function sideBySide(entries: { name: string; cmd: string[] }[], runs = RUN
 
 /** API requests of a status run, from its JSON report. */
 const requestsOf = (s: Sample) => (JSON.parse(s.stdout) as { requests?: number }).requests;
-/** API requests of a run with --verbose, which prints one line per answer ("ctx: GET /path -> 200 (3 ms)"). */
+/** API requests of a run with --verbose (and without -q, which silences it): one line per answer ("ctx: GET /path -> 200 (3 ms)"). */
 const answersIn = (s: Sample) => s.stderr.split('\n').filter((l) => / -> \d{3} \(\d+ ms\)$/.test(l)).length;
 
 const cli = (...a: string[]) => ['node', 'bin/k8ssandra.js', ...a];
@@ -233,9 +233,16 @@ async function scale() {
   const install10 = record('install 10 clusters (fresh)', fresh);
   const bound = cpuBound(TEN, install10, slowestSingle);
   ratio('install 10 clusters / its CPU bound', install10.medianMs / bound, '<= 1.3', install10.medianMs <= 1.3 * bound);
-  const noop = await measure('install 10 clusters (no-op re-run)', installArgs(TEN));
-  requests.push({ name: 'no-op install on 10 clusters (as the user: not counting the stored credentials\' checks)', count: answersIn(await sample([...installArgs(TEN), '-v'])) });
-  ratio('no-op re-run of install on 10 clusters (s)', noop.medianMs / 1000, '< 1', noop.medianMs < 1000);
+  // Beside it, in the same rounds, the floor of any command that reads each of the ten clusters once.
+  const kubeconfigJson = path.join(mkdtempSync(path.join(tmpdir(), 'bench-kc-')), 'kubeconfig.json');
+  writeFileSync(kubeconfigJson, (await execa('kubectl', ['--kubeconfig', kubeconfigPath, 'config', 'view', '--raw', '-o', 'json'])).stdout, { mode: 0o600 });
+  const [noop, floor] = await sideBySide([
+    { name: 'install 10 clusters (no-op re-run)', cmd: installArgs(TEN) },
+    { name: 'floor: bare Node reads /version from each of the 10 clusters once, at once (baseline)', cmd: ['node', 'bench/floor.mjs', kubeconfigJson] },
+  ]);
+  requests.push({ name: 'no-op install on 10 clusters (as the user: not counting the stored credentials\' checks)', count: answersIn(await sample([...installArgs(TEN, manifests, true), '-v'])) });
+  ratio('no-op re-run of install on 10 clusters (s)', noop!.medianMs / 1000, '< 1', noop!.medianMs < 1000);
+  process.stderr.write(`[bench] no-op install on 10 clusters: ${round1(noop!.medianMs / floor!.medianMs)}x the floor of one read per cluster\n`);
 }
 
 // What status reads, as kubectl would list it: one kubectl per context, all at once (a script's `&`).

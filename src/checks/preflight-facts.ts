@@ -57,13 +57,17 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
   const { client } = cluster;
   const facts: ClusterFacts = { context: cluster.ctx.name, server: cluster.ctx.server, reachable: false, denied: [], certManager: false, operators: 'unknown', podCidrs: [], nodesWithoutCidr: 0 };
   try {
-    const v = await client.request<{ gitVersion: string }>({ path: '/version', retries: 1, timeoutMs: 10_000 });
-    facts.version = v.gitVersion;
     // /version answers anyone; reading kube-system proves the credentials and identifies the cluster.
-    const ks = await client.request<{ metadata: { uid: string } }>({ path: '/api/v1/namespaces/kube-system' }).catch((e) => {
-      if (e instanceof ApiError && e.status === 403) return undefined;
-      throw e;
-    });
+    // Both at once, with few retries: a cluster that is down is known within seconds, and no retry of
+    // the one outlives the other's failure by long.
+    const [v, ks] = await Promise.all([
+      client.request<{ gitVersion: string }>({ path: '/version', retries: 1, timeoutMs: 10_000 }),
+      client.request<{ metadata: { uid: string } }>({ path: '/api/v1/namespaces/kube-system', retries: 3, timeoutMs: 10_000 }).catch((e) => {
+        if (e instanceof ApiError && e.status === 403) return undefined;
+        throw e;
+      }),
+    ]);
+    facts.version = v.gitVersion;
     facts.clusterId = ks?.metadata.uid;
     facts.reachable = true;
   } catch (e) {
@@ -71,15 +75,15 @@ export async function gatherFacts(cluster: Cluster, opts: { role: Role; namespac
       : e instanceof ApiError ? `${e.status} ${e.message}` : e instanceof ConnectError ? e.message : String(e);
     return facts;
   }
-  const perms = installPermissions(opts.role);
-  facts.denied = (await deniedPermissions(client, perms, opts.namespace)).map(describePermission);
-  const [certManager, operators, nodes, admission] = await Promise.all([
+  const [denied, certManager, operators, nodes, admission] = await Promise.all([
+    deniedPermissions(client, installPermissions(opts.role), opts.namespace),
     client.request<KubeObject>({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' })
       .then((crd) => (managedByUs(crd) ? 'ours' as const : true), () => false),
     findOperators(client).catch(() => 'unknown' as const),
     client.request<{ items: { spec?: { podCIDR?: string; podCIDRs?: string[] } }[] }>({ path: '/api/v1/nodes' }).catch(() => ({ items: [] })),
     opts.release ? dryRunReleasePods(client, renderForCluster(opts.release, opts.role, opts.namespace)) : undefined,
   ]);
+  facts.denied = denied.map(describePermission);
   facts.admission = admission;
   facts.certManager = certManager === true;
   facts.certManagerOurs = certManager === 'ours';

@@ -5,7 +5,7 @@ import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { deleteObject, getObject, refOf } from '../kube/resources.js';
 import { installRecordObject, type InstallRecord } from '../plan/install-record.js';
 import { describeInstaller, foreignHint, installedBy } from '../plan/installed-by.js';
-import { hasChanges, summarizePlan, upgradeStages, type ClusterUpgradePlan, type StageName } from '../plan/upgrade.js';
+import { hasChanges, plannedActions, summarizePlan, upgradeStages, type ClusterUpgradePlan, type StageName } from '../plan/upgrade.js';
 import { downgradeRisks, versionDirection } from '../plan/version-change.js';
 import type { ClusterFlowOptions } from '../run/flow-options.js';
 import { forEachCluster } from '../run/fan-out.js';
@@ -76,11 +76,13 @@ const readInstalled: Step<UpgradeRun> = {
     const checks: Check[] = [];
     await forEachCluster('read', ctx.targets, async (t) => {
       const context = t.cluster.ctx.name;
-      const [record, deployment] = await Promise.all([
+      const [record, deployment, version] = await Promise.all([
         getObject(t.cluster.client, { apiVersion: 'v1', kind: 'ConfigMap', namespace: ctx.namespace, name: 'k8ssandra-install' })
           .then(async (cm) => (await import('../plan/install-record.js')).parseInstallRecord(cm)),
         getObject(t.cluster.client, { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ctx.namespace, name: OPERATOR_DEPLOYMENT }),
+        t.cluster.client.request<{ gitVersion?: string }>({ path: '/version' }),
       ]);
+      t.kubernetesVersion = version.gitVersion;
       if (record) ctx.records.set(context, record);
       checks.push(...installedChecks(t, record, deployment, ctx));
       t.operatorVersion = record?.operatorVersion;
@@ -128,6 +130,8 @@ const planUpgrade: Step<UpgradeRun> = {
         target: release, namespace: ctx.namespace }));
     });
     ctx.plans.sort((a, b) => ctx.targets.findIndex((t) => t.cluster.ctx.name === a.context) - ctx.targets.findIndex((t) => t.cluster.ctx.name === b.context));
+    // A dry run writes nothing: its table counts what the plan would do.
+    if (ctx.dryRun) for (const p of ctx.plans) ctx.targets.find((t) => t.cluster.ctx.name === p.context)!.objects.push(...plannedActions(p));
     for (const p of ctx.plans) {
       s.note(!hasChanges(p) ? `${p.context}: already at ${p.to.operator}`
         : `${p.context}: ${p.from.operator} -> ${p.to.operator}: ${p.added.length} added, ${p.changed.length} changed, ${p.removed.length} removed, ${p.kept.length} kept`);

@@ -19,14 +19,10 @@ export type MetadataLists = Map<string, Promise<Map<string, KubeObject['metadata
 export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { dryRun?: boolean; force?: boolean },
   kinds: MetadataLists = new Map()): Promise<AppliedObject[]> {
   const limit = pLimit(8);
-  const existing = (o: KubeObject) => {
-    const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
-    if (!kinds.has(key)) kinds.set(key, listMetadata(client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace }));
-    return kinds.get(key)!.then((m) => m.get(o.metadata.name) ?? null);
-  };
   return Promise.all(objs.map((o) => limit(async () => {
     try {
-      const { action, tookOverFrom } = await applyObject(client, o, { ...opts, before: await existing(o) });
+      const before = (await metadataList(client, kinds, o)).get(o.metadata.name) ?? null;
+      const { action, tookOverFrom } = await applyObject(client, o, { ...opts, before });
       return { ref: refOf(o), action, ...(tookOverFrom ? { tookOverFrom } : {}) };
     } catch (e) {
       // A dry run cannot validate objects whose namespace or CRD the same run would create first.
@@ -34,6 +30,22 @@ export async function applyAll(client: KubeClient, objs: KubeObject[], opts: { d
       throw e;
     }
   })));
+}
+
+/** The metadata of the objects of `o`'s kind in its namespace: listed once per `lists`. */
+export function metadataList(client: KubeClient, lists: MetadataLists, o: KubeObject): Promise<Map<string, KubeObject['metadata']>> {
+  const key = `${o.apiVersion}|${o.kind}|${o.metadata.namespace ?? ''}`;
+  if (!lists.has(key)) lists.set(key, listMetadata(client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace }));
+  return lists.get(key)!;
+}
+
+/**
+ * Starts the metadata list of every kind of `objs` at once (one round trip instead of one per kind
+ * as the applies reach it): a re-run that changes nothing is then a single round of lists.
+ */
+export function listAhead(client: KubeClient, lists: MetadataLists, objs: KubeObject[]): void {
+  // A failed list fails the apply that reads it; unread (the run stopped before), it is no unhandled rejection.
+  for (const o of objs) metadataList(client, lists, o).catch(() => {});
 }
 
 /** One warning line per object whose fields --force took over from another field manager. */

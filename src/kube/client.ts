@@ -1,9 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
-import tls from 'node:tls';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, describe } from '../errors.js';
 import { pluginCredentials, staticCredentials, type Credentials } from './auth.js';
+import { Connection, REFUSED_STREAM } from './connection.js';
 import type { ResolvedContext } from './kubeconfig.js';
 
 export interface KubeRequest {
@@ -71,7 +69,9 @@ export interface ClientOptions {
 }
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
-const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_SOCKET']);
+const TRANSIENT_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNREFUSED', 'EAI_AGAIN', 'UND_ERR_SOCKET', REFUSED_STREAM]);
+/** Failures where the server certainly did not act on the request: safe to send again, even a POST. */
+const NOT_SENT_CODES = new Set(['ECONNREFUSED', REFUSED_STREAM]);
 export const DEFAULT_RETRIES = 10;
 /**
  * No retry starts later than this after a request's first attempt: long enough to ride through an API
@@ -79,12 +79,7 @@ export const DEFAULT_RETRIES = 10;
  * that stays down fails the command in well under a minute. The command's deadline still wins.
  */
 export const RETRY_WINDOW_MS = 30_000;
-/**
- * Connections per cluster: requests beyond this wait for a free one. On loopback and in a region a
- * request takes milliseconds, so four carry the tool's bursts (eight applies in flight, parallel
- * lists); every further connection would cost a TLS handshake on both ends.
- */
-export const MAX_CONNECTIONS = 4;
+export { MAX_CONNECTIONS } from './connection.js';
 /** A server that asks for a longer pause than this is treated as down rather than waited for. */
 const MAX_RETRY_AFTER_MS = 10_000;
 
@@ -106,7 +101,7 @@ export function retryDelay(e: unknown, attempt: number, req: Pick<KubeRequest, '
   }
   if (e instanceof ConnectError) {
     if (!TRANSIENT_CODES.has(e.code)) return undefined;
-    if (!idempotent && e.code !== 'ECONNREFUSED') return undefined; // refused: nothing was sent
+    if (!idempotent && !NOT_SENT_CODES.has(e.code)) return undefined; // refused: nothing was acted on
     return backoff;
   }
   return undefined;
@@ -140,9 +135,8 @@ class RawClient implements KubeClient {
   readonly context: string;
   readonly server: string;
   readonly signal?: AbortSignal;
-  private agent?: http.Agent;
+  private connection?: Connection;
   private credentials: () => Promise<Credentials>;
-  private firstAnswer?: Promise<void>;
 
   constructor(private ctx: ResolvedContext, private opts: ClientOptions, credentials?: () => Promise<Credentials>) {
     this.context = ctx.name;
@@ -153,33 +147,12 @@ class RawClient implements KubeClient {
 
   detached(): KubeClient {
     const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.credentials);
-    d.agent = this.agent;
-    d.firstAnswer = this.firstAnswer;
+    d.connection = this.connection;
     return d;
   }
 
-  /**
-   * Sends a request. The client's first request goes alone: the others wait for its answer, so that
-   * their connections resume its TLS session instead of each making a full handshake (with the client
-   * certificate's signature), which on ten clusters cost the client and the API servers more CPU than
-   * the requests themselves.
-   */
-  async request<T>(req: KubeRequest): Promise<T> {
-    if (this.firstAnswer) {
-      await this.firstAnswer;
-      return this.send<T>(req);
-    }
-    let answered!: () => void;
-    this.firstAnswer = new Promise<void>((resolve) => { answered = resolve; });
-    try {
-      return await this.send<T>(req);
-    } finally {
-      answered();
-    }
-  }
-
   /** Sends a request, retrying transient failures with backoff, never past the deadline or an interruption. */
-  private async send<T>(req: KubeRequest): Promise<T> {
+  async request<T>(req: KubeRequest): Promise<T> {
     const retries = req.retries ?? this.opts.retries ?? DEFAULT_RETRIES;
     const deadline = this.opts.deadline ?? Infinity;
     const retryUntil = Math.min(deadline, Date.now() + RETRY_WINDOW_MS);
@@ -197,7 +170,7 @@ class RawClient implements KubeClient {
     }
   }
 
-  private async auth(): Promise<{ headers: Record<string, string>; agent: http.Agent }> {
+  private async auth(): Promise<{ headers: Record<string, string>; connection: Connection }> {
     let c: Credentials;
     try {
       c = await this.credentials();
@@ -206,14 +179,12 @@ class RawClient implements KubeClient {
       const why = describe(e).trim() || 'the credential plugin failed without a message';
       throw new ConnectError('ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context);
     }
-    this.agent ??= this.server.startsWith('https:')
-      ? new https.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS, ...c.tls, secureContext: secureContext(c.tls) })
-      : new http.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS });
-    return { headers: c.headers, agent: this.agent };
+    this.connection ??= new Connection(this.server, c.tls);
+    return { headers: c.headers, connection: this.connection };
   }
 
   private async once<T>(req: KubeRequest, deadline: number): Promise<T> {
-    const { headers, agent } = await this.auth();
+    const { headers, connection } = await this.auth();
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -221,33 +192,23 @@ class RawClient implements KubeClient {
     const started = Date.now();
     const left = deadline - started;
     if (left <= 0) throw this.deadlineError();
-    this.requestCount++;
     const perAttempt = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
     const timeoutMs = Math.min(perAttempt, left);
-    let timer: NodeJS.Timeout | undefined;
-    const { status, text, retryAfter } = await new Promise<{ status: number; text: string; retryAfter?: string }>((resolve, reject) => {
-      const mod = url.protocol === 'https:' ? https : http;
-      const r = mod.request(url, {
-        method, agent, signal: this.signal,
-        headers: { ...headers, Accept: req.accept ?? 'application/json',
-          ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) } : {}) },
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), retryAfter: res.headers['retry-after'] }));
-        res.on('error', reject);
-      });
-      // A deadline for the whole attempt (the socket's idle timeout is no bound: over TLS it fires late,
-      // and a server that trickles bytes never trips it).
-      timer = setTimeout(() => r.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: 'ETIMEDOUT' })), timeoutMs);
-      r.on('error', (e: NodeJS.ErrnoException) => {
-        if (this.signal?.aborted) return reject(this.signal.reason);
-        if (e.code === 'ETIMEDOUT' && timeoutMs < perAttempt) return reject(this.deadlineError());
-        reject(new ConnectError(e.code ?? 'ECONNECT', `cannot reach ${this.server} (context ${this.context}): ${connectReason(e)}`, this.context));
-      });
-      if (body !== undefined) r.write(body);
-      r.end();
-    }).finally(() => clearTimeout(timer));
+    const exchange = { method, url, body, timeoutMs, signal: this.signal,
+      headers: { ...headers, Accept: req.accept ?? 'application/json',
+        ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}) } };
+    let answer;
+    try {
+      await connection.ready(exchange);
+      this.requestCount++; // sent: requests that found no connection never reached the server
+      answer = await connection.send(exchange);
+    } catch (e) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'ETIMEDOUT' && timeoutMs < perAttempt) throw this.deadlineError();
+      throw new ConnectError(err.code ?? 'ECONNECT', `cannot reach ${this.server} (context ${this.context}): ${connectReason(err)}`, this.context);
+    }
+    const { status, text, retryAfter } = answer;
     this.opts.log?.(`${this.context}: ${method} ${url.pathname}${url.search} -> ${status} (${Date.now() - started} ms)`);
     if (status >= 200 && status < 300) return (text ? JSON.parse(text) : undefined) as T;
     throw apiError(status, text, this.context, parseRetryAfter(retryAfter));
@@ -256,14 +217,6 @@ class RawClient implements KubeClient {
   private deadlineError(): ConnectError {
     return new ConnectError('EDEADLINE', `no answer from ${this.server} (context ${this.context}) before the deadline`, this.context);
   }
-}
-
-/**
- * One TLS context per client: given only ca/cert/key, Node builds a context (parsing every PEM) for each
- * new connection, which on ten clusters cost more CPU than the requests themselves.
- */
-function secureContext(t: Credentials['tls']): tls.SecureContext {
-  return tls.createSecureContext({ ca: t.ca, cert: t.cert, key: t.key });
 }
 
 function apiError(status: number, text: string, context: string, retryAfterMs?: number): ApiError {
@@ -286,6 +239,7 @@ function connectReason(e: NodeJS.ErrnoException): string {
     case 'ETIMEDOUT': return e.message;
     case 'ENOTFOUND': return 'host name not found';
     case 'ECONNRESET': return 'connection reset';
+    case REFUSED_STREAM: return 'the server refused the request (overloaded or shutting down)';
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': return `TLS: server certificate not trusted (${e.code})`;

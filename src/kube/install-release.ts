@@ -4,7 +4,7 @@
 import type { CertManagerRelease } from '../manifests/cert-manager.js';
 import { renderForCluster, splitForApply, type OperatorRelease, type Role } from '../manifests/operator-release.js';
 import { installRecordObject, type InstallRecord } from '../plan/install-record.js';
-import { applyAll, waitCrdsEstablished, waitDeploymentsAvailable, type AppliedObject, type MetadataLists } from './apply.js';
+import { applyAll, listAhead, waitCrdsEstablished, waitDeploymentsAvailable, type AppliedObject, type MetadataLists } from './apply.js';
 import type { Cluster } from './connect.js';
 import type { KubeObject } from './resources.js';
 
@@ -29,8 +29,10 @@ export async function installCluster(target: InstallTarget, release: OperatorRel
   const plan = planCluster(target, release, certManager, opts.namespace);
   const applied: AppliedObject[] = [];
   const record = (objs: AppliedObject[]) => { applied.push(...objs); objs.forEach(done); };
-  // Each kind's metadata is listed once for the whole cluster: the groups write different objects.
+  // Each kind's metadata is listed once for the whole cluster, all kinds at once: the groups write
+  // different objects, and a kind whose CRD is not there yet lists as empty (its objects are created).
   const lists: MetadataLists = new Map();
+  listAhead(client, lists, [...plan.certManager, ...plan.operator]);
   const applyGroup = async (objs: KubeObject[]) => {
     const { first, rest } = splitForApply(objs);
     const firsts = await applyAll(client, first, opts, lists);

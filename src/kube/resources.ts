@@ -39,6 +39,9 @@ const BUILT_IN: Record<string, ResourceInfo> = Object.fromEntries(([
   // them in every cluster; where the CRD is missing the list itself answers 404.
   ['k8ssandra.io/v1alpha1', 'K8ssandraCluster', 'k8ssandraclusters', true], ['cassandra.datastax.com/v1beta1', 'CassandraDatacenter', 'cassandradatacenters', true],
   ['config.k8ssandra.io/v1beta1', 'ClientConfig', 'clientconfigs', true],
+  // cert-manager's, of which the release holds an Issuer and Certificates (fixed by cert-manager's v1 CRDs).
+  ['cert-manager.io/v1', 'Certificate', 'certificates', true], ['cert-manager.io/v1', 'Issuer', 'issuers', true],
+  ['cert-manager.io/v1', 'ClusterIssuer', 'clusterissuers', false],
 ] as const).map(([gv, kind, plural, namespaced]) => [`${gv}/${kind}`, { plural, namespaced }]));
 
 async function resourceInfo(client: KubeClient, apiVersion: string, kind: string): Promise<ResourceInfo> {

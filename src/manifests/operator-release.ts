@@ -120,7 +120,7 @@ export function renderForCluster(release: OperatorRelease, role: Role, namespace
 const rendered = new WeakMap<OperatorRelease, Map<string, KubeObject[]>>();
 
 function render(release: OperatorRelease, role: Role, namespace: string): KubeObject[] {
-  const objs = structuredClone(release.byRole[role]);
+  const objs = release.byRole[role].map(renderCopy);
   const moveNs = (ns: string | undefined) => (ns === RELEASE_NAMESPACE ? namespace : ns);
   for (const o of objs) {
     if (o.kind === 'Namespace' && o.metadata.name === RELEASE_NAMESPACE) o.metadata.name = namespace;
@@ -141,6 +141,19 @@ function render(release: OperatorRelease, role: Role, namespace: string): KubeOb
     }
   }
   return objs;
+}
+
+/**
+ * A copy to rewrite. A CRD's versions (their schemas: most of the release's bytes) are never rewritten,
+ * so they stay shared with the release instead of being copied per role; the spread keeps every key
+ * in its place, so the applied hash is the same as of a full copy.
+ */
+function renderCopy(o: KubeObject): KubeObject {
+  const versions = o.kind === 'CustomResourceDefinition' ? o.spec?.versions : undefined;
+  if (!versions) return structuredClone(o);
+  const copy = structuredClone({ ...o, spec: { ...o.spec, versions: [] } });
+  copy.spec.versions = versions;
+  return copy;
 }
 
 /** Apply order: namespaces and CRDs first (and waited for), then everything else. */

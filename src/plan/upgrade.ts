@@ -220,6 +220,21 @@ export function summarizePlan(p: ClusterUpgradePlan): ClusterUpgradeSummary {
     kept: p.kept.map(refReason), foreign: p.foreign.map(refReason), unchanged: p.unchanged };
 }
 
+/**
+ * What the upgrade would do to each object, as a run reports what it did: a dry run writes nothing, so
+ * its table counts these (created = added, changed, unchanged, deleted = removed, kept).
+ */
+export function plannedActions(p: ClusterUpgradePlan): { ref: string; action: 'created' | 'changed' | 'unchanged' | 'deleted' | 'kept'; reason?: string }[] {
+  const moving = new Set([...p.added.map(refOf), ...p.changed.map((c) => c.ref)]);
+  return [
+    ...p.added.map((o) => ({ ref: refOf(o), action: 'created' as const })),
+    ...p.changed.map((c) => ({ ref: c.ref, action: 'changed' as const })),
+    ...p.apply.filter((o) => !moving.has(refOf(o))).map((o) => ({ ref: refOf(o), action: 'unchanged' as const })),
+    ...p.removed.map((o) => ({ ref: refOf(o), action: 'deleted' as const })),
+    ...p.kept.map(({ ref, reason }) => ({ ref, action: 'kept' as const, reason })),
+  ];
+}
+
 /** Whether a cluster's plan changes anything (a second upgrade to the same release should not). */
 export function hasChanges(p: ClusterUpgradePlan): boolean {
   return p.added.length + p.changed.length + p.removed.length > 0;

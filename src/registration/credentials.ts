@@ -31,16 +31,24 @@ export function intendedAccess(namespace: string, clusterScoped: boolean): Acces
   return probes;
 }
 
-/** Compares the answers (in the order of `probes`) with the intent: what is missing, and what is granted beyond it. */
-export function accessVerdict(probes: AccessProbe[], allowed: boolean[]): { missing: string[]; excess: string[] } {
+/**
+ * The answers (in the order of `probes`) against the intent: what is missing, what is granted beyond it,
+ * and whether the operator's own access (manage CassandraDatacenters in the namespace) is there, which
+ * decides whether stored credentials are kept.
+ */
+export interface AccessVerdict { missing: string[]; excess: string[]; operatorAccess: boolean }
+
+export function accessVerdict(probes: AccessProbe[], allowed: boolean[]): AccessVerdict {
+  const own = probes.findIndex((p) => p.permission === OPERATOR_ACCESS); // in the namespace: intendedAccess asks it first
   return {
     missing: probes.filter((p, i) => p.expected && !allowed[i]).map((p) => p.what),
     excess: probes.filter((p, i) => !p.expected && allowed[i]).map((p) => p.what),
+    operatorAccess: own >= 0 && !!allowed[own],
   };
 }
 
 /** Asks the data plane every question of `intendedAccess` with the given credentials. */
-export async function checkAccess(client: KubeClient, namespace: string, clusterScoped: boolean): Promise<{ missing: string[]; excess: string[] }> {
+export async function checkAccess(client: KubeClient, namespace: string, clusterScoped: boolean): Promise<AccessVerdict> {
   const probes = intendedAccess(namespace, clusterScoped);
   const allowed = await Promise.all(probes.map((p) => selfAccessReview(client, p.permission, p.namespace)));
   return accessVerdict(probes, allowed);

@@ -8,13 +8,13 @@ import { CONTROL_PLANE_SA, dataPlaneAccessObjects, describeToken, humanDuration,
 import { waitUntil } from '../util/wait.js';
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
-import { applyAll, type AppliedObject } from '../kube/apply.js';
+import { applyAll, listAhead, type AppliedObject, type MetadataLists } from '../kube/apply.js';
 import type { KubeObject } from '../kube/resources.js';
 import type { Interrupt } from '../util/interrupt.js';
 import type { Cluster } from '../kube/connect.js';
 import { forEachCluster } from '../run/fan-out.js';
 import type { Target } from '../run/target.js';
-import { checkAccess, credentialFailure, operatorAccessAllowed, storedClient } from './credentials.js';
+import { checkAccess, credentialFailure, storedClient, type AccessVerdict } from './credentials.js';
 
 export interface RegisterOptions {
   namespace: string;
@@ -77,15 +77,19 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
     const dp = t.cluster;
     const given = opts.apiServers[dp.ctx.name];
     // The registration stored now: its credentials are kept where they still work (not when rotating), and its address with keepServers.
-    const existing = opts.rotate && !opts.keepServers ? undefined : await existingKubeconfig(cp.client, dp.ctx.name, opts.namespace);
+    // The stored registration is read while the data plane's access objects are applied: neither needs the other.
+    const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
+    const [existing, accessApplied] = await Promise.all([
+      opts.rotate && !opts.keepServers ? undefined : existingKubeconfig(cp.client, dp.ctx.name, opts.namespace),
+      applyAll(dp.client, access, opts),
+    ]);
     const stored = opts.keepServers && !given ? existing?.server : undefined;
     const server = given ?? stored ?? dp.ctx.server;
     checks.push(serverAddressCheck(dp.ctx.name, server, given ? '--api-server' : stored ? 'its registration' : undefined,
       !!opts.reachedFromControlPlane?.includes(dp.ctx.name)));
-    const access = dataPlaneAccessObjects(opts.namespace, opts.clusterScoped);
-    const accessApplied = await applyAll(dp.client, access, opts);
-    const creds = await credentialsFor(dp, server, opts.rotate ? undefined : existing, opts, checks, opts.deadline ?? Date.now() + 60_000);
-    const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts, checks);
+    const accessOf = storedAccess(dp, opts);
+    const creds = await credentialsFor(dp, server, opts.rotate ? undefined : existing, opts, checks, opts.deadline ?? Date.now() + 60_000, accessOf);
+    const verified = opts.dryRun ? false : await verifyCredentials(dp, creds.kubeconfig, opts, checks, accessOf);
     // Credentials that fail verification are never stored; what this run created for them goes too,
     // so that a failed run leaves the data plane as it found it.
     t.objects.push(...(!opts.dryRun && !verified ? await undoCreated(dp, access, accessApplied) : accessApplied));
@@ -122,7 +126,9 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
       ...(p.creds.askedSeconds ? { tokenLifetimeAskedSeconds: p.creds.askedSeconds } : {}),
       ...(p.creds.grantedSeconds ? { tokenLifetimeGrantedSeconds: p.creds.grantedSeconds } : {}) };
   });
-  return { registrations, checks };
+  // Each data plane's checks in the order of dataPlanes, whichever finished first (a stable sort keeps theirs).
+  const order = (c: Check) => dataPlanes.findIndex((t) => t.cluster.ctx.name === c.context);
+  return { registrations, checks: checks.sort((a, b) => order(a) - order(b)) };
 }
 
 /**
@@ -130,8 +136,11 @@ export async function registerDataPlanes(cpTarget: Target, dataPlanes: Target[],
  * ClientConfig whose Secret is missing, and restarts on each change, so the order is the contract.
  */
 export async function writeBatch(cp: Cluster, objs: { secret: KubeObject; clientConfig: KubeObject }[], opts: { dryRun?: boolean; force?: boolean }) {
-  const secrets = await applyAll(cp.client, objs.map((o) => o.secret), opts);
-  return [secrets, await applyAll(cp.client, objs.map((o) => o.clientConfig), opts)] as const;
+  // Both kinds are listed at once (the writes keep their order): a batch that changes nothing is one round trip.
+  const lists: MetadataLists = new Map();
+  listAhead(cp.client, lists, objs.flatMap((o) => [o.secret, o.clientConfig]));
+  const secrets = await applyAll(cp.client, objs.map((o) => o.secret), opts, lists);
+  return [secrets, await applyAll(cp.client, objs.map((o) => o.clientConfig), opts, lists)] as const;
 }
 
 /** Deletes the objects this run created (and only those); answers what remains to report. */
@@ -165,10 +174,10 @@ function serverAddressCheck(context: string, server: string, from: string | unde
  */
 /** `existing`: the registration stored now, whose credentials are kept when they still work. */
 async function credentialsFor(dp: Cluster, server: string, existing: StoredRegistration | undefined, opts: RegisterOptions, checks: Check[],
-  deadline: number): Promise<Credentials> {
+  deadline: number, accessOf: StoredAccess): Promise<Credentials> {
   const context = dp.ctx.name;
   if (existing && existing.server === server && existing.token && !renewalDue(existing.token, Date.now(), opts.tokenTtlSeconds)
-    && (await tokenWorks(dp, existing.kubeconfig, opts.namespace))) {
+    && (await accessOf(existing.kubeconfig).then((a) => a.operatorAccess, () => (dp.client.signal?.throwIfAborted(), false)))) {
     const t = describeToken(existing.token);
     return { kubeconfig: existing.kubeconfig, kind: t.kind, expiresAt: t.expiresAt, grantedSeconds: t.lifetimeSeconds, reused: true,
       tokenSecret: t.kind === 'secret' ? existing.tokenSecret : undefined };
@@ -242,13 +251,22 @@ async function caDataFor(dp: Cluster, namespace: string): Promise<string | undef
   return cm?.data?.['ca.crt'] ? Buffer.from(cm.data['ca.crt']).toString('base64') : undefined;
 }
 
-async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): Promise<boolean> {
-  try {
-    return await operatorAccessAllowed(await storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000, signal: dp.client.signal }), namespace);
-  } catch {
-    dp.client.signal?.throwIfAborted();
-    return false;
-  }
+/** What stored credentials may do in a data plane (see intendedAccess), asked once per kubeconfig. */
+type StoredAccess = (kubeconfig: string) => Promise<AccessVerdict>;
+
+/**
+ * The questions of the reuse decision (may they manage CassandraDatacenters?) and of the verification
+ * (exactly the intended access?) go together, over one connection: kept credentials cost one round trip.
+ */
+function storedAccess(dp: Cluster, opts: RegisterOptions): StoredAccess {
+  const asked = new Map<string, Promise<AccessVerdict>>();
+  return (kubeconfig) => {
+    if (!asked.has(kubeconfig)) {
+      asked.set(kubeconfig, storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000, signal: dp.client.signal })
+        .then((client) => checkAccess(client, opts.namespace, opts.clusterScoped)));
+    }
+    return asked.get(kubeconfig)!;
+  };
 }
 
 /**
@@ -256,12 +274,11 @@ async function tokenWorks(dp: Cluster, kubeconfig: string, namespace: string): P
  * the mode intends, no less and no more (see intendedAccess: cluster scope grants Secrets everywhere on
  * purpose; neither mode grants RBAC writes or wildcards).
  */
-async function verifyCredentials(dp: Cluster, kubeconfig: string, opts: RegisterOptions, checks: Check[]): Promise<boolean> {
+async function verifyCredentials(dp: Cluster, kubeconfig: string, opts: RegisterOptions, checks: Check[], accessOf: StoredAccess): Promise<boolean> {
   const context = dp.ctx.name;
   const mode = opts.clusterScoped ? 'cluster-scoped' : 'namespace-scoped';
   try {
-    const client = await storedClient(kubeconfig, context, { timeoutMs: 10_000, signal: dp.client.signal });
-    const { missing, excess } = await checkAccess(client, opts.namespace, opts.clusterScoped);
+    const { missing, excess } = await accessOf(kubeconfig);
     if (!missing.length && !excess.length) {
       checks.push(check('REGISTRATION-VERIFIED', 'pass', `${context}: the ClientConfig's credentials authenticate with the intended ${mode} permissions`, { context }));
       return true;

@@ -4,7 +4,11 @@ import { toCliError } from '../kube/client.js';
 import type { Target } from './target.js';
 import { contextOf } from './target.js';
 
-/** At most this many clusters are worked on at once: enough for ten clusters, gentle on the client. */
+/**
+ * At most this many clusters are worked on at once: gentle on the client and, on a machine whose API
+ * servers share its CPUs (the test bed), on them. All ten at once made some CRD writes of a fresh
+ * install of ten clusters wait past the request timeout on the 2-core bed.
+ */
 export const FAN_OUT_CAP = 8;
 
 /**

@@ -60,9 +60,9 @@ export async function gatherContext(cluster: Cluster, opts: GatherOptions): Prom
     }
   };
   try {
-    // Everything that needs no answer of another request is asked at once (the client sends its first
-    // request alone, for the TLS session the others resume): a few round trips per cluster, however many
-    // clusters, so that status on ten costs about what it costs on three.
+    // Everything that needs no answer of another request is asked at once (streams of one HTTP/2
+    // connection): a few round trips per cluster, however many clusters, so that status on ten costs
+    // about what it costs on three.
     const [version, operators, cass, certManager, dcs] = await Promise.all([
       client.request<{ gitVersion: string }>({ path: '/version' }).catch((e) => { throw new Unreachable(unreachableReason(e)); }),
       read('Deployments (all namespaces)', () => findOperators(client), []),

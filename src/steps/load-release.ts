@@ -14,10 +14,15 @@ export const loadRelease: Step<OperatorRun> = {
   title: 'Load the operator release',
   async run(ctx, s) {
     const cp = must(ctx.cp, 'the control plane');
-    ctx.records = await readInstallRecords([cp, ...ctx.targets.filter((t) => t !== cp)].map((t) => t.cluster), ctx.namespace);
     const o = ctx.releaseSource;
+    const reading = readInstallRecords([cp, ...ctx.targets.filter((t) => t !== cp)].map((t) => t.cluster), ctx.namespace);
+    // With --manifests the release does not depend on the records: it is parsed while they are read
+    // (once the requests are on their way: parsing holds the event loop).
+    const given = o.manifests ? (await new Promise((resolve) => setImmediate(resolve)), loadOperatorRelease(o)) : undefined;
+    given?.catch(() => {}); // a bad --manifests is reported below, after the reads
+    ctx.records = await reading;
     const recorded = o.manifests ? undefined : recordedOperatorSource([...ctx.records.values()], { clusterScoped: !!o.clusterScoped, version: o.operatorVersion });
-    const r = await loadOperatorRelease(recorded ? { ...o, manifests: recorded.path } : o);
+    const r = await (given ?? loadOperatorRelease(recorded ? { ...o, manifests: recorded.path } : o));
     s.note(`k8ssandra-operator ${r.version}${r.cassOperatorVersion ? ` (cass-operator ${r.cassOperatorVersion})` : ''} from ${r.source}${recorded ? ' (as recorded at install)' : ''}`);
     ctx.release = r;
   },

@@ -88,6 +88,10 @@ async function removeRegistrations() {
   await kubectl('cp', '-n', NS, 'delete', 'secrets', '-l', OURS, '--ignore-not-found').catch(() => '');
 }
 
+// After the whole file: its registrations hold tokens of an hour (register --token-ttl 1h), which later
+// installs would keep on purpose (status then warns of their expiry): they go.
+afterAll(() => removeRegistrations());
+
 // Long timeouts: every run is a real install on a bed that shares two cores with other work.
 describe('faults: an install that is interrupted, killed, or talks to a failing API server, converges', { timeout: 600_000 }, () => {
   beforeAll(async () => {

@@ -24,6 +24,10 @@ describe('k8ssandra upgrade from v1.29.1 to v1.32.5', { timeout: 900_000 }, () =
       expect(plan.removed).toContain(`ConfigMap/${NS}/cass-operator-manager-config`);
       expect(plan.added).toContain(`Certificate/${NS}/cass-operator-metrics-certs`);
       expect(plan.changed.map((c: any) => c.ref)).toContain(`Deployment/${NS}/k8ssandra-operator`);
+      // The clusters' counts (the table) are the plan's, with the Kubernetes version read from the cluster.
+      const cluster = report.clusters.find((c: any) => c.context === ctx);
+      expect(cluster.changes).toMatchObject({ created: plan.added.length, changed: plan.changed.length, unchanged: plan.unchanged, deleted: plan.removed.length });
+      expect(cluster.kubernetesVersion).toMatch(/^v1\.\d+\.\d+/);
     }
     await expectAt('v1.29.1');
   });

@@ -1,7 +1,8 @@
 // A fault-injecting HTTPS proxy in front of one API server of the bed, for tests: it listens on
 // 127.0.0.1, forwards every request to the bed's API server, and on a schedule answers 429/500/503
 // (with Retry-After), stalls, resets the connection, delays, fakes an answer (e.g. /version), or
-// refuses connections altogether (an API server that is down). Every request is logged with its
+// refuses connections altogether (an API server that is down). It speaks HTTP/2, as kube-apiserver
+// does (so the CLI's HTTP/2 streams meet the faults), and HTTP/1.1. Every request is logged with its
 // time, so tests can check retries and backoff, and tests can act when a given request arrives
 // (e.g. kill the CLI in the middle of a step).
 //
@@ -12,6 +13,7 @@
 // the admin certificate; anything else is forwarded anonymously.
 import { EventEmitter } from 'node:events';
 import https from 'node:https';
+import http2 from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
@@ -56,7 +58,7 @@ export class FaultProxy extends EventEmitter {
   readonly log: ProxyRequest[] = [];
   private rules: ActiveRule[] = [];
   private sockets = new Set<Socket>();
-  private server: https.Server;
+  private server: http2.Http2SecureServer;
   private port = 0;
   private admin: https.Agent;
   private anonymous: https.Agent;
@@ -65,7 +67,7 @@ export class FaultProxy extends EventEmitter {
     super();
     this.admin = new https.Agent({ ca: upstream.ca, cert: upstream.cert, key: upstream.key, keepAlive: true });
     this.anonymous = new https.Agent({ ca: upstream.ca, keepAlive: true });
-    this.server = https.createServer({ cert: upstream.cert, key: upstream.key, requestCert: true, rejectUnauthorized: false },
+    this.server = http2.createSecureServer({ cert: upstream.cert, key: upstream.key, requestCert: true, rejectUnauthorized: false, allowHTTP1: true },
       (req, res) => void this.handle(req, res));
     this.server.on('connection', (s: Socket) => { this.sockets.add(s); s.on('close', () => this.sockets.delete(s)); });
   }
@@ -147,7 +149,7 @@ export class FaultProxy extends EventEmitter {
     });
   }
 
-  private match(req: IncomingMessage): ActiveRule | undefined {
+  private match(req: Request): ActiveRule | undefined {
     for (const r of this.rules) {
       if (r.method && r.method !== req.method) continue;
       if (r.path && !r.path.test(req.url ?? '')) continue;
@@ -160,7 +162,7 @@ export class FaultProxy extends EventEmitter {
     return undefined;
   }
 
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  private async handle(req: Request, res: Response): Promise<void> {
     const entry: ProxyRequest = { at: Date.now(), method: req.method ?? 'GET', path: req.url ?? '/' };
     this.log.push(entry);
     const rule = this.match(req);
@@ -169,7 +171,7 @@ export class FaultProxy extends EventEmitter {
     const f = rule?.fault;
     if (f) entry.fault = JSON.stringify(f, (_k, v) => (typeof v === 'function' ? 'fn' : v));
     if (f && 'stall' in f) { entry.outcome = 'stalled'; return; }
-    if (f && 'reset' in f) { entry.outcome = 'reset'; req.socket.destroy(); return; }
+    if (f && 'reset' in f) { entry.outcome = 'reset'; reset(req); return; }
     if (f && 'delayMs' in f) await new Promise((r) => setTimeout(r, f.delayMs));
     if (f && 'status' in f) {
       const status = { kind: 'Status', apiVersion: 'v1', status: 'Failure', code: f.status, reason: reasonOf(f.status), message: `injected ${f.status}` };
@@ -187,21 +189,22 @@ export class FaultProxy extends EventEmitter {
       res.end(u.body);
     } catch {
       entry.outcome = 'reset';
-      req.socket.destroy();
+      reset(req);
     }
   }
 
-  private answer(res: ServerResponse, entry: ProxyRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  private answer(res: Response, entry: ProxyRequest, status: number, body: unknown, headers: Record<string, string> = {}): void {
     entry.outcome = status;
     res.writeHead(status, { 'Content-Type': 'application/json', ...headers });
     res.end(typeof body === 'string' ? body : JSON.stringify(body));
   }
 
-  private forward(req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
+  private forward(req: Request, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> {
     const token = req.headers.authorization;
     const presentedCert = !!(req.socket as TLSSocket).getPeerCertificate?.()?.raw;
     const headers: Record<string, string | string[]> = {};
-    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !['host', 'connection'].includes(k)) headers[k] = v;
+    // HTTP/2's pseudo-headers (:method, :path, ...) are not headers of the HTTP/1.1 request upstream.
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !k.startsWith(':') && !['host', 'connection'].includes(k)) headers[k] = v;
     const url = new URL(this.upstream.server + (req.url ?? '/'));
     return new Promise((resolve, reject) => {
       const up = https.request(url, { method: req.method, headers, agent: token || !presentedCert ? this.anonymous : this.admin }, (res) => {
@@ -220,7 +223,16 @@ export class FaultProxy extends EventEmitter {
   }
 }
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+type Request = IncomingMessage | http2.Http2ServerRequest;
+type Response = ServerResponse | http2.Http2ServerResponse;
+
+/** A reset of this request alone: its HTTP/2 stream (RST_STREAM), or its HTTP/1.1 connection. */
+function reset(req: Request): void {
+  if ('stream' in req) req.stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+  else req.socket.destroy();
+}
+
+function readBody(req: Request): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));

@@ -41,6 +41,20 @@ describe('installing the operator into one cluster (real release, fake cluster)'
     expect(new Map(fake.list('apps/v1', 'Deployment').map((d) => [d.metadata.name, d.metadata.resourceVersion]))).toEqual(rvs);
   });
 
+  it('a re-run that changes nothing is one round of lists: one per kind, every one asked before any answer', async () => {
+    const release = await upstreamRelease();
+    const fake = new FakeCluster({ name: 'dp1', latency: () => 5 });
+    fake.seed(...certManagerCrds());
+    await installCluster(installTarget(fake, 'data-plane'), release, undefined, opts(), () => {});
+    const logged = fake.log.length;
+    await installCluster(installTarget(fake, 'data-plane'), release, undefined, opts(), () => {});
+    const rerun = fake.log.slice(logged);
+    const kinds = new Set([...renderForCluster(release, 'data-plane', NS), { apiVersion: 'v1', kind: 'ConfigMap', metadata: { namespace: NS } }]
+      .map((o) => `${o.apiVersion}/${o.kind}/${o.metadata.namespace ?? ''}`));
+    expect(rerun.map((r) => r.method)).toEqual([...kinds].map(() => 'GET'));
+    expect(Math.max(...rerun.map((r) => r.start))).toBeLessThan(Math.min(...rerun.map((r) => r.end)));
+  });
+
   it('switching the mode changes only what differs, and an edit by someone else is a conflict unless forced', async () => {
     const release = await upstreamRelease();
     const fake = new FakeCluster({ name: 'cp' });

@@ -58,8 +58,13 @@ describe('registering a data plane (fake clusters)', () => {
     await registerDataPlanes(newTarget(cp.cluster(), 'control-plane'), [newTarget(dp.cluster(), 'data-plane')], opts(), () => {});
     const before = { secret: cp.get(SECRET)!.metadata.resourceVersion, cc: cp.get(CLIENT_CONFIG)!.metadata.resourceVersion, token: storedKubeconfig(cp).users[0].user.token };
 
+    const logged = dp.log.length;
     const again = await registerDataPlanes(newTarget(cp.cluster(), 'control-plane'), [newTarget(dp.cluster(), 'data-plane')], opts(), () => {});
     expect(again.registrations[0]).toMatchObject({ action: 'unchanged', verified: true });
+    // The kept token is asked the intended access once: whether to keep it and its verification are the
+    // same four questions.
+    const asked = dp.log.slice(logged).filter((r) => r.user === `system:serviceaccount:${NS}:k8ssandra-control-plane`);
+    expect(asked.map((r) => r.path)).toEqual(Array(4).fill('/apis/authorization.k8s.io/v1/selfsubjectaccessreviews'));
     expect([cp.get(SECRET)!.metadata.resourceVersion, cp.get(CLIENT_CONFIG)!.metadata.resourceVersion]).toEqual([before.secret, before.cc]);
     expect(tokenRequests(dp)).toBe(1);
 
@@ -68,6 +73,20 @@ describe('registering a data plane (fake clusters)', () => {
     expect(tokenRequests(dp)).toBe(2);
     expect(storedKubeconfig(cp).users[0].user.token).not.toBe(before.token);
     expect(cp.get(CLIENT_CONFIG)!.metadata.resourceVersion).toBe(before.cc);
+  });
+
+  it('reports each data plane\'s checks in the order of the data planes, whichever is prepared first', async () => {
+    const { cp, dp } = await clusters();
+    const slow = new FakeCluster({ name: 'dp0', latency: () => 40 });
+    open.push(slow);
+    slow.seed({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: NS } }, operatorRole);
+    await slow.serve();
+    const r = await registerDataPlanes(newTarget(cp.cluster(), 'control-plane'),
+      [newTarget(slow.cluster(), 'data-plane'), newTarget(dp.cluster(), 'data-plane')], opts(), () => {});
+    const contexts = r.checks.map((c) => c.context);
+    expect(contexts).toEqual([...contexts].sort((a, b) => (a === b ? 0 : a === 'dp0' ? -1 : 1)));
+    expect(contexts[0]).toBe('dp0');
+    expect(r.registrations.map((g) => g.context)).toEqual(['dp0', 'dp1']);
   });
 
   it('keepServers (upgrade): a registration keeps its address when the kubeconfig reaches the data plane at another one', async () => {

@@ -78,14 +78,16 @@ describe('the intended access of the control plane\'s account', () => {
   const clusterRole = (what: string) => what.startsWith('manage CassandraDatacenters') || what === 'read Secrets in kube-system';
 
   it('namespace scope: the Role in the namespace, nothing beyond it', () => {
-    expect(answer('ns', false, operatorRole)).toEqual({ missing: [], excess: [] });
+    expect(answer('ns', false, operatorRole)).toEqual({ missing: [], excess: [], operatorAccess: true });
     expect(answer('ns', false, (w) => operatorRole(w) || w === 'read Secrets in kube-system').excess).toEqual(['read Secrets in kube-system']);
-    expect(answer('ns', false, () => false).missing).toEqual(['manage CassandraDatacenters in ns']);
+    expect(answer('ns', false, () => false)).toMatchObject({ missing: ['manage CassandraDatacenters in ns'], operatorAccess: false });
   });
 
   it('cluster scope: the ClusterRole everywhere (Secrets included), but no RBAC writes or wildcards', () => {
-    expect(answer('ns', true, clusterRole)).toEqual({ missing: [], excess: [] });
-    expect(answer('ns', true, operatorRole).missing).toEqual(['manage CassandraDatacenters in other namespaces (default)']);
+    expect(answer('ns', true, clusterRole)).toEqual({ missing: [], excess: [], operatorAccess: true });
+    // Kept credentials need the operator's access in its own namespace; elsewhere is the verification's business.
+    expect(answer('ns', true, operatorRole)).toMatchObject({ missing: ['manage CassandraDatacenters in other namespaces (default)'], operatorAccess: true });
+    expect(answer('ns', true, (w) => w === 'manage CassandraDatacenters in other namespaces (default)').operatorAccess).toBe(false);
     expect(answer('ns', true, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)']);
     expect(answer('ns', false, () => true).excess).toEqual(['create ClusterRoleBindings', 'do anything (cluster-admin)', 'read Secrets in kube-system']);
   });

@@ -7,7 +7,7 @@ import { FIELD_MANAGER, refOf, type KubeObject } from '../../src/kube/resources.
 import { loadOperatorRelease, renderForCluster, type OperatorRelease, type Role } from '../../src/manifests/operator-release.js';
 import { OFFICIAL, type InstallRecord } from '../../src/plan/install-record.js';
 import {
-  describeChange, hasChanges, summarizePlan, KEPT_CRD, KEPT_CUSTOM_RESOURCE, KEPT_NOT_READ, objectKey, planClusterUpgrade, upgradeStages,
+  describeChange, hasChanges, plannedActions, summarizePlan, KEPT_CRD, KEPT_CUSTOM_RESOURCE, KEPT_NOT_READ, objectKey, planClusterUpgrade, upgradeStages,
   type ClusterUpgradePlan, type LiveObjects,
 } from '../../src/plan/upgrade.js';
 import { loadInstalledReleases, readLiveMetadata } from '../../src/kube/upgrade-read.js';
@@ -90,6 +90,16 @@ describe('upgrade plan between the real releases v1.29.1 and v1.32.5', () => {
     expect(s.changed.find((c) => c.ref === `Deployment/${NS}/k8ssandra-operator`)).toEqual({ ref: `Deployment/${NS}/k8ssandra-operator`, what: ['image'],
       images: [{ deployment: 'k8ssandra-operator', container: 'k8ssandra-operator', from: 'k8ssandra/k8ssandra-operator:v1.29.1', to: 'k8ssandra/k8ssandra-operator:v1.32.5' }] });
     expect(JSON.stringify(s).length).toBeLessThan(10_000);
+  });
+
+  it('counts what it would do as a run counts what it did (the table of a dry run): every object once', () => {
+    const p = plan('data-plane', false);
+    const actions = plannedActions(p);
+    const count = (a: string) => actions.filter((x) => x.action === a).length;
+    expect({ created: count('created'), changed: count('changed'), unchanged: count('unchanged'), deleted: count('deleted'), kept: count('kept') })
+      .toEqual({ created: 1, changed: p.changed.length, unchanged: p.unchanged, deleted: 1, kept: 0 });
+    expect(new Set(actions.map((a) => a.ref)).size).toBe(actions.length);
+    expect(actions).toContainEqual({ ref: `ConfigMap/${NS}/cass-operator-manager-config`, action: 'deleted' });
   });
 
   it('follows the namespace the release was installed into', () => {
