@@ -79,7 +79,6 @@ export const DEFAULT_RETRIES = 10;
  * that stays down fails the command in well under a minute. The command's deadline still wins.
  */
 export const RETRY_WINDOW_MS = 30_000;
-export { MAX_CONNECTIONS } from './connection.js';
 /** A server that asks for a longer pause than this is treated as down rather than waited for. */
 const MAX_RETRY_AFTER_MS = 10_000;
 

@@ -16,6 +16,9 @@ export interface Exchange {
   signal?: AbortSignal;
 }
 
+/** What opening a connection needs of the request that opens it: its time and its interruption. */
+type Attempt = Pick<Exchange, 'timeoutMs' | 'signal'>;
+
 export interface Answer { status: number; text: string; retryAfter?: string }
 
 /**
@@ -63,7 +66,7 @@ export class Connection {
    * Opens the connection unless one is open; concurrent requests share one attempt (a server that hangs
    * costs them one timeout together). After it, a request goes on the wire.
    */
-  async ready(x: Pick<Exchange, 'timeoutMs' | 'signal'>): Promise<void> {
+  async ready(x: Attempt): Promise<void> {
     if (this.session && (this.session.closed || this.session.destroyed)) this.session = undefined;
     if (!this.session && !this.agent) await (this.opening ??= this.open(x).finally(() => { this.opening = undefined; }));
   }
@@ -91,7 +94,7 @@ export class Connection {
   }
 
   /** Connects, and keeps what the server chose: an HTTP/2 session, or HTTP/1.1 connections (the first one this). */
-  private async open(x: Pick<Exchange, 'timeoutMs' | 'signal'>): Promise<void> {
+  private async open(x: Attempt): Promise<void> {
     const url = new URL(this.server);
     if (url.protocol !== 'https:') {
       this.agent = new http.Agent({ keepAlive: true, maxSockets: MAX_CONNECTIONS });
@@ -102,7 +105,7 @@ export class Connection {
     else this.agent = this.http1Agent(socket);
   }
 
-  private connectTls(url: URL, x: Pick<Exchange, 'timeoutMs' | 'signal'>): Promise<tls.TLSSocket> {
+  private connectTls(url: URL, x: Attempt): Promise<tls.TLSSocket> {
     const host = url.hostname.replace(/^\[|\]$/g, '');
     return new Promise((resolve, reject) => {
       const socket = tls.connect({ host, port: Number(url.port || 443), secureContext: this.secureContext,
@@ -110,7 +113,7 @@ export class Connection {
         servername: this.tlsOptions.servername ?? (net.isIP(host) ? undefined : host), ALPNProtocols: ['h2', 'http/1.1'] });
       const fail = (e: Error) => { clearTimeout(timer); x.signal?.removeEventListener('abort', abort); socket.destroy(); reject(e); };
       const abort = () => fail(x.signal!.reason as Error);
-      const timer = setTimeout(() => fail(Object.assign(new Error(`no answer within ${x.timeoutMs} ms`), { code: 'ETIMEDOUT' })), x.timeoutMs);
+      const timer = setTimeout(() => fail(timedOut(x.timeoutMs)), x.timeoutMs);
       x.signal?.addEventListener('abort', abort, { once: true });
       socket.once('error', fail);
       socket.once('secureConnect', () => {
@@ -154,7 +157,7 @@ export class Connection {
 
   /** A write that waited its turn on a connection that has since closed: it was never sent. */
   private gone(): never {
-    throw Object.assign(new Error('the connection closed before the request was sent'), { code: REFUSED_STREAM });
+    throw notSent('the connection closed before the request was sent');
   }
 
   private viaHttp1(x: Exchange): Promise<Answer> {
@@ -169,7 +172,7 @@ export class Connection {
       });
       // A deadline for the whole attempt (the socket's idle timeout is no bound: over TLS it fires late,
       // and a server that trickles bytes never trips it).
-      timer = setTimeout(() => r.destroy(Object.assign(new Error(`no answer within ${x.timeoutMs} ms`), { code: 'ETIMEDOUT' })), x.timeoutMs);
+      timer = setTimeout(() => r.destroy(timedOut(x.timeoutMs)), x.timeoutMs);
       r.on('error', (e) => reject(x.signal?.aborted ? x.signal.reason : e));
       if (x.body !== undefined) r.write(x.body);
       r.end();
@@ -187,7 +190,7 @@ export class Connection {
       } catch (e) {
         // The connection went away before this request left: nothing was sent, it can be sent again.
         if (this.session === session) this.session = undefined;
-        return reject(Object.assign(new Error(`the connection closed before the request was sent (${(e as Error).message})`), { code: REFUSED_STREAM }));
+        return reject(notSent(`the connection closed before the request was sent (${(e as Error).message})`));
       }
       if (this.streams++ === 0) session.ref();
       let status = 0;
@@ -207,7 +210,7 @@ export class Connection {
         }
       };
       const abort = () => settle(x.signal!.reason);
-      const timer = setTimeout(() => settle(Object.assign(new Error(`no answer within ${x.timeoutMs} ms`), { code: 'ETIMEDOUT' })), x.timeoutMs);
+      const timer = setTimeout(() => settle(timedOut(x.timeoutMs)), x.timeoutMs);
       x.signal?.addEventListener('abort', abort, { once: true });
       stream.on('response', (h) => {
         status = Number(h[':status']);
@@ -232,8 +235,14 @@ export class Connection {
  */
 function streamError(e: (Error & { code?: string; cause?: { code?: string } }) | undefined, rstCode: number | undefined): Error {
   if (rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) {
-    return Object.assign(new Error('the server refused the stream (not acted on)'), { code: REFUSED_STREAM });
+    return notSent('the server refused the stream (not acted on)');
   }
   const code = e?.cause?.code ?? (e?.code && !e.code.startsWith('ERR_HTTP2') ? e.code : 'ECONNRESET');
   return Object.assign(new Error(e?.message ?? `stream reset (HTTP/2 error code ${rstCode ?? 'unknown'})`), { code });
 }
+
+/** A request given up after `ms` without an answer (retried as a timeout). */
+const timedOut = (ms: number) => Object.assign(new Error(`no answer within ${ms} ms`), { code: 'ETIMEDOUT' });
+
+/** A request the server certainly did not act on: safe to send again, even a POST. */
+const notSent = (message: string) => Object.assign(new Error(message), { code: REFUSED_STREAM });

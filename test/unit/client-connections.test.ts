@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ConnectError, createClient, MAX_CONNECTIONS, type ClientOptions } from '../../src/kube/client.js';
-import { MAX_WRITES } from '../../src/kube/connection.js';
+import { ConnectError, createClient, type ClientOptions } from '../../src/kube/client.js';
+import { MAX_CONNECTIONS, MAX_WRITES } from '../../src/kube/connection.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'client-tls-'));
 const file = (name: string) => path.join(dir, name);
