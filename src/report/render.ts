@@ -18,7 +18,7 @@ export function renderReport(r: Report, format: OutputFormat, style: Styler): st
 
 function renderText(r: Report, s: Styler): string {
   const out: string[] = [];
-  if (r.clusters.some((c) => c.changes.deleted !== undefined)) {
+  if (r.command === 'uninstall') {
     // A removal (uninstall): what went, and what was kept and why.
     const t = plainTable(['CONTEXT', 'ROLE', 'OPERATOR', r.dryRun ? 'WOULD DELETE' : 'DELETED', 'KEPT']);
     for (const c of r.clusters) t.push([c.context, c.role, c.operatorVersion ?? '-', c.changes.deleted ?? 0, c.changes.kept ?? 0]);
@@ -27,10 +27,12 @@ function renderText(r: Report, s: Styler): string {
     for (const o of r.clusters.flatMap((c) => c.objects)) if (o.action === 'kept' && o.reason) reasons.set(o.reason, (reasons.get(o.reason) ?? 0) + 1);
     for (const [reason, n] of reasons) out.push(`  kept ${n}: ${reason}`);
   } else if (r.clusters.length) {
-    const t = plainTable(['CONTEXT', 'ROLE', 'KUBERNETES', 'OPERATOR', 'CERT-MANAGER', 'READY', 'CREATED', 'CHANGED', 'UNCHANGED']);
+    // An upgrade also removes what the new release no longer has: a column of its own then.
+    const deletes = r.clusters.some((c) => c.changes.deleted);
+    const t = plainTable(['CONTEXT', 'ROLE', 'KUBERNETES', 'OPERATOR', 'CERT-MANAGER', 'READY', 'CREATED', 'CHANGED', 'UNCHANGED', ...(deletes ? ['DELETED'] : [])]);
     for (const c of r.clusters) {
       t.push([c.context, c.role, c.kubernetesVersion ?? '-', c.operatorVersion ?? '-', c.certManager ?? '-',
-        r.dryRun ? '-' : c.ready ? s.ok('yes') : s.warn('no'), c.changes.created, c.changes.changed, c.changes.unchanged]);
+        r.dryRun ? '-' : c.ready ? s.ok('yes') : s.warn('no'), c.changes.created, c.changes.changed, c.changes.unchanged, ...(deletes ? [c.changes.deleted ?? 0] : [])]);
     }
     out.push(t.toString());
   }

@@ -91,6 +91,16 @@ describe('steps and fan-out', () => {
     expect(text).toMatch(/cp: stopped after the steps above/);
   });
 
+  it('an upgrade that removes objects keeps the apply table, with a DELETED column; only uninstall shows the removal table', async () => {
+    const ctx = run(['cp']);
+    ctx.report.command = 'upgrade';
+    ctx.targets[0]!.objects.push({ ref: 'Certificate/ns/a', action: 'created' }, { ref: 'ConfigMap/ns/b', action: 'deleted' });
+    await runSteps(ctx, []);
+    const text = renderReport({ schemaVersion: 'k8ssandra.io/report/v1', ...ctx.report, exitCode: 0, elapsedMs: 1 }, 'text', styler(false));
+    expect(text).toMatch(/CREATED\s+CHANGED\s+UNCHANGED\s+DELETED/);
+    expect(text).not.toMatch(/KEPT/);
+  });
+
   it('Ctrl-C is the error, not a failure of each cluster: the clusters it cut short are stopped', async () => {
     const ctx = run(['cp', 'dp1']);
     const ctrlC = new CliError('interrupted', 'interrupted (SIGINT): stopped cleanly');
