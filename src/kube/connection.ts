@@ -13,6 +13,8 @@ export interface Exchange {
   headers: Record<string, string>;
   body?: string;
   timeoutMs: number;
+  /** The timeout as set, for messages: a write's timeoutMs is what is left of it once its turn comes. */
+  limitMs?: number;
   signal?: AbortSignal;
 }
 
@@ -77,7 +79,7 @@ export class Connection {
       if (x.method === 'GET') return this.viaHttp2(this.session, x);
       // The attempt's time runs from here, also while the write waits for its turn.
       const until = Date.now() + x.timeoutMs;
-      return this.writes(() => this.viaHttp2(this.session ?? this.gone(), { ...x, timeoutMs: Math.max(1, until - Date.now()) }));
+      return this.writes(() => this.viaHttp2(this.session ?? this.gone(), { ...x, timeoutMs: Math.max(1, until - Date.now()), limitMs: x.timeoutMs }));
     }
     if (!this.secureContext) return this.viaHttp1(x); // plain HTTP: no TLS session to share
     if (this.firstAnswer) {
@@ -210,7 +212,7 @@ export class Connection {
         }
       };
       const abort = () => settle(x.signal!.reason);
-      const timer = setTimeout(() => settle(timedOut(x.timeoutMs)), x.timeoutMs);
+      const timer = setTimeout(() => settle(timedOut(x.limitMs ?? x.timeoutMs)), x.timeoutMs);
       x.signal?.addEventListener('abort', abort, { once: true });
       stream.on('response', (h) => {
         status = Number(h[':status']);

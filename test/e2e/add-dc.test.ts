@@ -5,7 +5,8 @@ import { runAddDc, type AddDcOptions } from '../../src/flows/add-dc.js';
 import { newReport } from '../../src/run/report.js';
 import { createReporter } from '../../src/ui/reporter.js';
 import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName, waitFor } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra, repoRoot } from '../helpers/cli.js';
+import { removeInstall, removeRegistration } from '../helpers/uninstalled.js';
 
 // The bed runs no real operators: this test plays them. It writes the K8ssandraCluster status the
 // control-plane operator would write, and creates the CassandraDatacenter (and its status) that the
@@ -32,11 +33,8 @@ async function markClusterReady(names: string[]) {
 
 /** Removes the operator and its registration from a data plane, so that add-dc finds it bare. */
 async function removeDataPlane(ctx: string) {
-  await kubectl(ctx, 'delete', '-f', path.join(operatorManifests, 'data-plane.yaml'), '--ignore-not-found', '--wait=true', '--timeout=180s')
-    .catch((e: Error) => { if (!/no matches for kind/.test(e.message)) throw e; });
-  await kubectl('cp', '-n', NS, 'delete', 'clientconfig', ctx, '--ignore-not-found').catch(() => undefined);
-  await kubectl('cp', '-n', NS, 'delete', 'secret', `${ctx}-kubeconfig`, '--ignore-not-found').catch(() => undefined);
-  expect(await kubectl(ctx, 'get', 'namespace', NS, '--ignore-not-found', '-o', 'name')).toBe('');
+  await removeInstall(ctx);
+  await removeRegistration('cp', ctx);
 }
 
 /** The built CLI as a background process whose stderr (progress) the test can watch while it runs. */

@@ -8,6 +8,7 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, kubectl, kubectlJson } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, operatorManifests } from '../helpers/cli.js';
+import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 const CONTEXTS = ['cp', 'dp1', 'dp2'];
@@ -15,13 +16,9 @@ const SA = 'k8ssandra-control-plane';
 const OVERGRANT = 'test-overgrant-control-plane';
 
 /** Removes every object of both variants of the release, and the control plane's access, from one cluster. */
-async function removeInstall(ctx: string) {
-  for (const file of ['control-plane-cluster-scope.yaml', 'control-plane.yaml']) {
-    await kubectl(ctx, 'delete', '-f', path.join(operatorManifests, file), '--ignore-not-found', '--wait=true', '--timeout=180s')
-      .catch((e: Error) => { if (!/no matches for kind/.test(e.message)) throw e; }); // cert-manager kinds on a fresh cluster
-  }
-  await kubectl(ctx, 'delete', 'clusterrolebinding', SA, OVERGRANT, '--ignore-not-found');
-  expect(await kubectl(ctx, 'get', 'namespace', NS, '--ignore-not-found', '-o', 'name')).toBe('');
+async function removeAll(ctx: string) {
+  await removeInstall(ctx);
+  await kubectl(ctx, 'delete', 'clusterrolebinding', OVERGRANT, '--ignore-not-found');
 }
 
 /** A binding that gives the control plane's account in a data plane far more than either mode intends. */
@@ -41,10 +38,10 @@ const install = (...extra: string[]) => k8ssandra(['install', '--contexts', CONT
 
 describe('install --cluster-scoped on the test bed (cp, dp1, dp2)', { timeout: 600_000 }, () => {
   beforeAll(async () => {
-    await Promise.all(CONTEXTS.map(removeInstall));
+    await Promise.all(CONTEXTS.map(removeAll));
   });
   afterAll(async () => {
-    await Promise.all(CONTEXTS.map(removeInstall));
+    await Promise.all(CONTEXTS.map(removeAll));
   });
 
   it('a data plane whose account would get more than intended is not registered, and keeps nothing of the run', async () => {

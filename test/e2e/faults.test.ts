@@ -2,19 +2,20 @@
 // and a CLI interrupted (SIGINT) or killed (SIGKILL) at each step of install. Every run is followed
 // by a check with kubectl; the chain ends with a re-run that converges to exactly one registration.
 // Runs against cp and dp1 through fault-injecting proxies (test/helpers/fault-proxy.ts).
-import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status, up } from '../../testbed/bed.js';
 import { binDir } from '../../testbed/binaries.js';
 import { clusterPids, kwokctl, pruneStalePids } from '../../testbed/kwokctl.js';
 import { kwokClusterName } from '../../testbed/topology.js';
-import { bedKubeconfig, deleteObjects, kubectl, kubectlJson, waitFor } from '../helpers/bed.js';
+import { bedKubeconfig, kubectl, kubectlJson, waitFor } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, operatorManifests, startK8ssandra, startK8ssandraOnTerminal, type CliRun } from '../helpers/cli.js';
 import { bedConfig, bedServer, FaultProxy, writeKubeconfig, type Fault } from '../helpers/fault-proxy.js';
+import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 const OURS = 'app.kubernetes.io/managed-by=k8ssandra-cli';
@@ -76,12 +77,7 @@ const neverAvailable: Fault = {
  * The release without its Namespace: removing it is quick (no namespace to finalize) and leaves dp1 without
  * the operator. Only kinds dp1 serves: on a fresh bed there are no cert-manager CRDs, hence no Certificates.
  */
-async function stripRelease(ctx: string) {
-  const docs = parseAllDocuments(readFileSync(path.join(operatorManifests, 'data-plane.yaml'), 'utf8'))
-    .map((d) => d.toJS()).filter((o) => o && o.kind !== 'Namespace');
-  await deleteObjects(ctx, docs, '--wait=true', '--timeout=120s');
-  await kubectl(ctx, '-n', NS, 'delete', 'serviceaccount,rolebinding', 'k8ssandra-control-plane', '--ignore-not-found');
-}
+const stripRelease = (ctx: string) => removeInstall(ctx, { keepNamespace: true });
 
 async function removeRegistrations() {
   await kubectl('cp', '-n', NS, 'delete', 'clientconfigs', '-l', OURS, '--ignore-not-found').catch(() => ''); // no CRD yet: nothing registered

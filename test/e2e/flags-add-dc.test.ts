@@ -3,13 +3,13 @@
 // --no-wait. A failed dry run for each refusal, then one real run with all of them; kubectl is the judge.
 // As in add-dc.test.ts, the test plays the operators: it writes the K8ssandraCluster's status itself.
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { execa } from 'execa';
-import { parse, parseAllDocuments } from 'yaml';
+import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, bedKubeconfig, createNamespace, deleteObjects, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
+import { apply, bedKubeconfig, createNamespace, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
 import { bedInstallFlags, certManagerManifests, k8ssandra, operatorManifests } from '../helpers/cli.js';
 import { seededReleaseCache } from '../helpers/release-cache.js';
+import { removeInstall, removeRegistration } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 const KC = uniqueName('flags');
@@ -30,16 +30,10 @@ function dp2Server(): string {
 
 /** dp2 bare: no operator, no registration in cp, no cert-manager. */
 async function bareDp2() {
-  const notServed = (e: Error) => { if (!/no matches for kind|doesn't have a resource type/.test(e.message)) throw e; };
   await kubectl('dp2', 'delete', 'deployment', '-A', '-l', 'control-plane=k8ssandra-operator', '--ignore-not-found', '--wait=true');
-  // The release without its CRDs and namespace: dp2 needs no operator, and a CRD whose custom resources another file left
-  // there would never finish deleting.
-  const release = parseAllDocuments(readFileSync(path.join(operatorManifests, 'data-plane.yaml'), 'utf8')).map((d) => d.toJS())
-    .filter((o) => o && o.kind !== 'CustomResourceDefinition' && o.kind !== 'Namespace');
-  await deleteObjects('dp2', release, '--wait=true', '--timeout=180s');
-  await kubectl('dp2', 'delete', '-f', certManagerManifests, '--ignore-not-found', '--wait=true', '--timeout=120s');
-  await kubectl('cp', '-n', NS, 'delete', 'clientconfig', 'dp2', '--ignore-not-found').catch(notServed);
-  await kubectl('cp', '-n', NS, 'delete', 'secret', 'dp2-kubeconfig', '--ignore-not-found');
+  // The CRDs and namespace stay: dp2 needs no operator, and the datacenters other files left there are not in the way.
+  await removeInstall('dp2', { keepNamespace: true, keepCrds: true, certManager: true });
+  await removeRegistration('cp', 'dp2');
 }
 
 describe('add-dc flags: a new data plane with every option', { timeout: 300_000 }, () => {

@@ -5,23 +5,16 @@ import { readFileSync } from 'node:fs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kubectl, kubectlJson } from '../helpers/bed.js';
 import { bedInstallFlags, certManagerManifests, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
+import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 const CONTEXTS = ['cp', 'dp1', 'dp2'];
 const toolVersion = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')).version as string;
 
-/** Starts from clusters without the operator and without cert-manager: the first install installs both. */
-async function removeInstall(ctx: string) {
-  for (const file of [path.join(operatorManifests, 'control-plane.yaml'), path.join(operatorManifests, 'control-plane-cluster-scope.yaml'), certManagerManifests]) {
-    await kubectl(ctx, 'delete', '-f', file, '--ignore-not-found', '--wait=true', '--timeout=180s')
-      .catch((e: Error) => { if (!/no matches for kind/.test(e.message)) throw e; }); // cert-manager kinds on a fresh cluster
-  }
-  expect(await kubectl(ctx, 'get', 'namespace', NS, '--ignore-not-found', '-o', 'name')).toBe('');
-}
-
 describe('the install record', { timeout: 600_000 }, () => {
   beforeAll(async () => {
-    await Promise.all(CONTEXTS.map(removeInstall));
+    // Starts from clusters without the operator and without cert-manager: the first install installs both.
+    await Promise.all(CONTEXTS.map((c) => removeInstall(c, { certManager: true })));
     const r = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), ...bedInstallFlags]);
     expect(r.exitCode, r.stderr).toBe(0);
   });

@@ -5,18 +5,12 @@ import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { apply, bedKubeconfig, kubectl, kubectlJson } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests } from '../helpers/cli.js';
+import { bedInstallFlags, k8ssandra } from '../helpers/cli.js';
+import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 const CONTEXTS = ['cp', 'dp1', 'dp2'];
 const install = (...extra: string[]) => k8ssandra(['install', '--contexts', CONTEXTS.join(','), ...bedInstallFlags, ...extra]);
-
-/** Starts from a cluster without the operator: every object of the release removed (cert-manager stays). */
-async function removeInstall(ctx: string) {
-  await kubectl(ctx, 'delete', '-f', path.join(operatorManifests, 'control-plane.yaml'), '--ignore-not-found', '--wait=true', '--timeout=120s')
-    .catch((e: Error) => { if (!/no matches for kind/.test(e.message)) throw e; }); // cert-manager kinds on a fresh cluster
-  expect(await kubectl(ctx, 'get', 'namespace', NS, '--ignore-not-found', '-o', 'name')).toBe('');
-}
 
 /** Decodes the kubeconfig the CLI stored for a data plane, as the control-plane operator would read it. */
 async function storedKubeconfig(dp: string): Promise<string> {
@@ -34,7 +28,8 @@ async function canI(kubeconfig: string, context: string, ...args: string[]): Pro
 
 describe('k8ssandra install on the test bed (cp, dp1, dp2)', () => {
   beforeAll(async () => {
-    await Promise.all(CONTEXTS.map(removeInstall));
+    // Starts from clusters without the operator (cert-manager stays).
+    await Promise.all(CONTEXTS.map((c) => removeInstall(c)));
   });
 
   it('--dry-run prints the plan and changes nothing', async () => {

@@ -2,13 +2,11 @@
 // others are not cut short, the report gives every cluster's outcome (what was applied where, which
 // cluster failed in which step, which were stopped), nothing is written after the failed step (no
 // registration), and a plain re-run converges.
-import { parseAllDocuments } from 'yaml';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { deleteObjects, kubectl } from '../helpers/bed.js';
-import { bedInstallFlags, k8ssandra, operatorManifests } from '../helpers/cli.js';
+import { kubectl } from '../helpers/bed.js';
+import { bedInstallFlags, k8ssandra } from '../helpers/cli.js';
 import { bedServer, FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
+import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
 let proxy: FaultProxy;
@@ -22,9 +20,7 @@ describe('a cluster that fails mid-install: every cluster\'s outcome is reported
     proxy = await FaultProxy.start('dp2');
     proxied = writeKubeconfig({ proxies: { dp2: proxy } });
     // dp2 without the operator (the install has something to write there), and no registration of dp2 in cp.
-    const release = parseAllDocuments(readFileSync(path.join(operatorManifests, 'data-plane.yaml'), 'utf8')).map((d) => d.toJS())
-      .filter((o) => o && o.kind !== 'Namespace' && o.kind !== 'CustomResourceDefinition');
-    await deleteObjects('dp2', release, '--wait=true', '--timeout=120s');
+    await removeInstall('dp2', { keepNamespace: true, keepCrds: true });
     await kubectl('cp', '-n', NS, 'delete', 'clientconfig,secret', '-l', 'app.kubernetes.io/managed-by=k8ssandra-cli', '--ignore-not-found').catch(() => '');
     expect(await names('dp2', 'deployments')).toEqual([]);
   });
