@@ -8,6 +8,8 @@ export const ExitCode = {
   notReady: 5,
   unreachable: 6,
   conflict: 7,
+  /** Another run holds the lock of a cluster (waited for until --timeout), or took it from this run. */
+  locked: 8,
   interrupted: 130,
 } as const;
 export type ExitCodeName = keyof typeof ExitCode;

@@ -17,6 +17,7 @@ import { runSteps, type Step } from '../run/steps.js';
 import { newTarget, type Target } from '../run/target.js';
 import { installOperators } from '../steps/install-operator.js';
 import { loadCertManagerIfNeeded, loadRelease } from '../steps/load-release.js';
+import { lockTheClusters } from '../steps/lock.js';
 import { preflight } from '../steps/preflight.js';
 import { routabilityToPeers, type PeerRun } from '../steps/probe-routability.js';
 import { register } from '../steps/register.js';
@@ -96,6 +97,7 @@ const addDcSteps = (o: AddDcOptions): Step<AddDcRun>[] => {
     }, 'add-dc', o.confirm),
     // Making the context a data plane: the install steps, for this one cluster.
     setUp(findPeers(o)),
+    lockTheClusters(),
     setUp(loadRelease),
     setUp(preflight),
     setUp(routabilityToPeers({ skip: o.skipRoutability, check: o.checkRoutability })),

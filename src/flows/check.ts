@@ -5,10 +5,12 @@ import { gatherAll, type ClusterFacts } from '../checks/preflight-facts.js';
 import type { ConnectedRun } from '../run/operator-run.js';
 import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
+import { lockTheClusters } from '../steps/lock.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import type { ProbeSettings } from '../defaults.js';
 import { checkRoutability } from '../routability/check.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
 
 export interface CheckOptions {
@@ -25,11 +27,14 @@ export interface CheckOptions {
   probe: ProbeSettings;
   timeoutMs: number;
   /** Ctrl-C: stops the requests and waits; the probe pods are still deleted. */
-  signal?: AbortSignal;
+  interrupt?: Interrupt;
   requestTimeoutMs?: number;
 }
 
 interface CheckRun extends ConnectedRun { facts: ClusterFacts[] }
+
+/** The clusters the probe runs in: those preflight reached. */
+const reachable = (ctx: CheckRun) => ctx.targets.filter((t) => ctx.facts.find((f) => f.context === t.cluster.ctx.name)?.reachable).map((t) => t.cluster);
 
 /**
  * `check`: resolve, preflight, routability; everything `install` verifies before it changes anything,
@@ -40,14 +45,16 @@ interface CheckRun extends ConnectedRun { facts: ClusterFacts[] }
 const checkSteps = (o: CheckOptions): Step<CheckRun>[] => [
   resolveContexts(o),
   preflightChecks(o),
+  { ...lockTheClusters(reachable), skip: () => o.skipRoutability },
   routability(o),
   summarize(o),
 ];
 
 export async function runCheck(o: CheckOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
-  await runSteps<CheckRun>({ ui, report, deadline, signal: o.signal, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
+  const signal = o.interrupt?.signal;
+  await runSteps<CheckRun>({ ui, report, deadline, signal, interrupt: o.interrupt, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
     { reportClusters: false });
 }
 
@@ -65,9 +72,9 @@ const routability = (o: CheckOptions): Step<CheckRun> => ({
   title: 'Routability between clusters',
   skip: () => o.skipRoutability,
   async run(ctx, s) {
-    const reachable = ctx.targets.filter((t) => ctx.facts.find((f) => f.context === t.cluster.ctx.name)?.reachable).map((t) => t.cluster);
-    const r = await checkRoutability(reachable, { ...o.probe, namespace: o.namespace, deadline: ctx.deadline, facts: ctx.facts,
-      apiServers: { controlPlane: ctx.cp!.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster).filter((c) => reachable.includes(c)), overrides: o.apiServers } },
+    const probed = reachable(ctx);
+    const r = await checkRoutability(probed, { ...o.probe, namespace: o.namespace, deadline: ctx.deadline, facts: ctx.facts,
+      apiServers: { controlPlane: ctx.cp!.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster).filter((c) => probed.includes(c)), overrides: o.apiServers } },
     s.note, (what) => s.update(what));
     ctx.report.routability = r.report;
     gate(r.checks, ctx, s, { record: true });

@@ -6,6 +6,7 @@ import { runSteps, type Step } from '../run/steps.js';
 import type { Target } from '../run/target.js';
 import { installOperators } from '../steps/install-operator.js';
 import { loadCertManagerIfNeeded, loadRelease } from '../steps/load-release.js';
+import { lockTheClusters } from '../steps/lock.js';
 import { preflight } from '../steps/preflight.js';
 import { routabilityBetweenAll } from '../steps/probe-routability.js';
 import { register } from '../steps/register.js';
@@ -38,6 +39,7 @@ const installSteps = (o: InstallOptions): Step<OperatorRun>[] => [
   resolveContexts(o),
   intoEveryCluster,
   warnForce('fields that other field managers own will be taken over, and an operator of another version replaced'),
+  lockTheClusters(),
   loadRelease,
   preflight,
   routabilityBetweenAll({ skip: o.skipRoutability, probe: o.probe }),

@@ -9,6 +9,7 @@ import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { register } from '../steps/register.js';
 import { warnForce } from '../steps/confirm.js';
+import { lockTheClusters } from '../steps/lock.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import { waitControlPlane } from '../steps/wait-operators.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -35,6 +36,7 @@ const registerSteps = (o: RegisterFlowOptions): Step<RegisterFlowRun>[] => [
   resolveContexts(o),
   needsADataPlane,
   warnForce('fields that other field managers own will be taken over'),
+  lockTheClusters(),
   findTheOperators(o),
   register,
   waitControlPlane,

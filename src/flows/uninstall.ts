@@ -20,7 +20,9 @@ import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { newTarget, type Target } from '../run/target.js';
 import { confirm, warnForce } from '../steps/confirm.js';
+import { lockTheClusters } from '../steps/lock.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom } from '../util/wait.js';
 
 /** `contexts`: the clusters to uninstall from; `controlPlane`: one that stays, to remove their registrations from. */
@@ -37,6 +39,7 @@ interface ClusterPlan { target: Target; operator?: ExistingOperator; registratio
 
 interface UninstallRun extends RunContext {
   readonly force: boolean;
+  readonly interrupt?: Interrupt;
   readonly wait: boolean;
   plans: ClusterPlan[];
 }
@@ -51,6 +54,7 @@ const uninstallSteps = (o: UninstallOptions): Step<UninstallRun>[] => [
   resolve(o),
   warnForce(`${o.deleteCrds ? 'CRDs are deleted even where custom resources exist, and those custom resources with them; ' : ''}`
     + 'data planes that K8ssandraClusters use are uninstalled anyway'),
+  lockTheClusters(),
   findWhatWasInstalled(o),
   lookForUsers(o),
   lookForCustomResources(o),
@@ -66,7 +70,7 @@ const uninstallSteps = (o: UninstallOptions): Step<UninstallRun>[] => [
 export async function runUninstall(o: UninstallOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   report.dryRun = o.dryRun;
   await runSteps<UninstallRun>({ ui, report, deadline: deadlineFrom(o.timeoutMs), signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun,
-    force: o.force, wait: o.wait, targets: [], plans: [] }, uninstallSteps(o), { removal: true });
+    force: o.force, wait: o.wait, interrupt: o.interrupt, targets: [], plans: [] }, uninstallSteps(o), { removal: true });
 }
 
 const toDelete = (ctx: UninstallRun) => ctx.plans.flatMap((p) => p.removals.filter((r) => r.action === 'delete'));

@@ -17,6 +17,7 @@ import { confirm, warnForce } from '../steps/confirm.js';
 import { recordFor } from '../plan/install-record.js';
 import { loadRelease } from '../steps/load-release.js';
 import { register } from '../steps/register.js';
+import { lockTheClusters } from '../steps/lock.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import { loadInstalledReleases, readClusterUpgradePlan, readInstalledCrds } from '../kube/upgrade-read.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -42,6 +43,7 @@ interface UpgradeRun extends OperatorRun {
 const upgradeSteps = (o: UpgradeOptions): Step<UpgradeRun>[] => [
   resolveContexts(o),
   warnForce('a downgrade, and an operator another tool installed, are upgraded anyway'),
+  lockTheClusters(),
   readInstalled,
   loadRelease,
   planUpgrade,

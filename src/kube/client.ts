@@ -256,6 +256,11 @@ export function toCliError(e: unknown, what: string): CliError {
         : 'check that the cluster is up and the kubeconfig server address is right' });
   }
   if (e instanceof ApiError) {
+    // Something another actor did while this run worked (another run, someone with kubectl): not a bug of ours.
+    const meanwhile = e.status === 404 || (e.status === 403 && /being terminated/.test(e.message))
+      || (e.status === 409 && !/conflict with|Apply failed/.test(e.message));
+    if (meanwhile) return new CliError('conflict', `${what}: context ${e.context}: ${e.message} (changed by someone else while this run worked)`,
+      { context: e.context, hint: 'another k8ssandra run or another client deleted or changed it meanwhile: run the same command again' });
     if (e.status === 401) return new CliError('unreachable', `${what}: context ${e.context}: credentials rejected (401 Unauthorized)`,
       { context: e.context, hint: 'log in again or refresh the credentials of this context' });
     if (e.status === 403) return new CliError('checksFailed', `${what}: context ${e.context}: forbidden: ${e.message}`,

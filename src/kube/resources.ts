@@ -33,6 +33,7 @@ const BUILT_IN: Record<string, ResourceInfo> = Object.fromEntries(([
   ['rbac.authorization.k8s.io/v1', 'Role', 'roles', true], ['rbac.authorization.k8s.io/v1', 'RoleBinding', 'rolebindings', true],
   ['rbac.authorization.k8s.io/v1', 'ClusterRole', 'clusterroles', false], ['rbac.authorization.k8s.io/v1', 'ClusterRoleBinding', 'clusterrolebindings', false],
   ['apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'customresourcedefinitions', false],
+  ['coordination.k8s.io/v1', 'Lease', 'leases', true],
   ['admissionregistration.k8s.io/v1', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', false],
   ['admissionregistration.k8s.io/v1', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', false],
   // The operator's own kinds: their CRDs (which this tool installs) fix these names, and status lists

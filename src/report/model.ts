@@ -36,6 +36,8 @@ export interface ClusterReport {
   requests?: number;
   /** What k8ssandra recorded at install there (the ConfigMap k8ssandra-install): versions and sources, never a credential. */
   installRecord?: InstallRecord;
+  /** status: runs of k8ssandra that hold the lock of this cluster now. */
+  locks?: LockReport[];
   /**
    * Set only when the command stopped before the end: `failed` (a step failed here: see `problem`) or
    * `stopped` (another cluster failed; this one got through the steps that ran, see `objects`).
@@ -43,6 +45,22 @@ export interface ClusterReport {
   outcome?: 'failed' | 'stopped';
   /** The step that failed here and why (one line, never a credential). */
   problem?: string;
+}
+
+/** A run that holds the lock of a cluster (a Lease in the namespace it works in). */
+export interface LockReport {
+  namespace: string;
+  /** "alice@ci-42 (install, pid 4242, started 14:02:11 UTC)" */
+  holder: string;
+  command: string;
+  user: string;
+  host: string;
+  pid: number;
+  /** When the run took the lock, and when it last said it is alive (ISO times). */
+  since: string;
+  renewedAt: string;
+  /** Not renewed for longer than it lasts: the run is gone, and the next run takes the lock over. */
+  expired: boolean;
 }
 
 export interface RegistrationReport {

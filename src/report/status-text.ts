@@ -31,6 +31,16 @@ export function renderStatusText(r: Report, s: Styler): string {
       }
     }
   }
+  const locked = r.clusters.filter((c) => c.locks?.length);
+  if (locked.length) {
+    out.push('', 'Runs under way (they hold the lock):');
+    for (const c of locked) {
+      for (const l of c.locks!) {
+        const gone = l.expired ? s.warn(`; not renewed since ${l.renewedAt}: that run is gone, the next run takes the lock over`) : '';
+        out.push(`  ${c.context}: ${l.holder}, namespace ${l.namespace}, since ${l.since}${gone}`);
+      }
+    }
+  }
   if (r.registrations.length) {
     for (const [cp, regs] of groupBy(r.registrations, (g) => `${g.controlPlane ?? ''}/${g.namespace ?? ''}`)) {
       const [name, ns] = cp.split('/');

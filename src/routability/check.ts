@@ -104,6 +104,6 @@ export const routabilityGate: RoutabilityCheck = async (req) => {
   }
   const names = new Set(clusters.map((c) => c.ctx.name));
   const r = await checkRoutability(clusters, { ...DEFAULT_PROBE, namespace: req.namespace, deadline: req.deadline,
-    facts: req.facts.filter((f) => names.has(f.context)), keepCreatedNamespace: true, apiServers: req.apiServers }, req.note, req.progress);
+    facts: req.facts.filter((f) => names.has(f.context)), apiServers: req.apiServers }, req.note, req.progress);
   return { checks: [...checks, ...r.checks], report: r.report };
 };

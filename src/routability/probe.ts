@@ -25,14 +25,12 @@ export interface ProbeOptions extends ProbeSettings {
   /** Absolute deadline for the whole probe (--timeout). */
   deadline: number;
   signal?: AbortSignal;
-  /** Keep a namespace this run created when every pair is routable (install goes on to use it). */
-  keepCreatedNamespace?: boolean;
   runId?: string;
   /** API server addresses to dial from one cluster (the control plane): its connector pod is created with the others. */
   apiServers?: { from: string; targets: ApiServerTarget[] };
 }
 
-interface ClusterProbe { cluster: Cluster; namespaceCreated: boolean; pods: string[] }
+interface ClusterProbe { cluster: Cluster; pods: string[] }
 
 const podRef = (namespace: string, name: string) => ({ apiVersion: 'v1', kind: 'Pod', namespace, name });
 const namespaceRef = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', name });
@@ -40,22 +38,25 @@ const CLEANUP_MS = 30_000;
 const RETRY_PAUSE_MS = 1000;
 const podKey = (p: ClusterProbe, name: string) => `${p.cluster.ctx.name}/${name}`;
 
-/** Uses the namespace if it is there (waiting out a deletion in progress); creates it otherwise. */
-async function ensureNamespace(p: ClusterProbe, o: ProbeOptions): Promise<void> {
+/**
+ * The probe runs in a namespace that is there: the run's lock made it where it was missing (and deletes
+ * it again when the run leaves nothing else in it). Gone or going now means someone deleted it meanwhile.
+ */
+async function namespaceThere(p: ClusterProbe, o: ProbeOptions): Promise<void> {
   const { client } = p.cluster;
   const current = await getObject(client, namespaceRef(o.namespace)).catch((e) => {
     if (e instanceof ApiError && e.status === 403) return { status: { phase: 'Active' } }; // may not read it: assume it is there
     throw e;
   });
-  if (current?.status?.phase === 'Terminating') {
-    await waitUntil(`namespace ${o.namespace} in ${client.context} to finish terminating`,
-      async () => ((await getObject(client, namespaceRef(o.namespace))) ? undefined : true), { deadline: o.deadline, signal: o.signal });
-  } else if (current) return;
-  await applyObject(client, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: { [MANAGED_BY]: FIELD_MANAGER } } });
-  p.namespaceCreated = true;
+  if (current && current.status?.phase !== 'Terminating') return;
+  throw new CliError('conflict', `${client.context}: namespace ${o.namespace} was deleted while this run worked`, { context: client.context,
+    hint: 'another client deleted it: run the same command again' });
 }
 
-/** Probe pods of earlier runs (a killed run cannot clean up after itself). */
+/**
+ * Probe pods of earlier runs: a killed run cannot clean up after itself. Only a run that holds the lock of
+ * the cluster probes there, so any other run's probe pods belong to a run that is gone.
+ */
 async function deleteLeftovers(p: ClusterProbe, namespace: string): Promise<number> {
   const pods = await listObjects(p.cluster.client, { apiVersion: 'v1', kind: 'Pod', namespace }, { labelSelector: LEFTOVER_SELECTOR });
   await Promise.all(pods.map((pod) => deleteObject(p.cluster.client, podRef(namespace, pod.metadata.name))));
@@ -97,8 +98,8 @@ async function waitForPods<T>(what: string, role: ProbeRole, pods: { p: ClusterP
 
 export interface CleanupFailure { context: string; message: string }
 
-/** Deletes this run's pods (and a namespace it created, unless kept) and waits until they are gone; returns what failed. */
-async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: boolean): Promise<CleanupFailure[]> {
+/** Deletes this run's pods and waits until they are gone; returns what failed. */
+async function cleanup(probes: ClusterProbe[], o: ProbeOptions): Promise<CleanupFailure[]> {
   const failures: CleanupFailure[] = [];
   const deadline = Date.now() + CLEANUP_MS;
   await Promise.all(probes.map(async (p) => {
@@ -110,7 +111,6 @@ async function cleanup(probes: ClusterProbe[], o: ProbeOptions, keepNamespace: b
         const left = await Promise.all(p.pods.map((name) => getObject(client, podRef(o.namespace, name))));
         return left.some(Boolean) ? undefined : true;
       }, { deadline });
-      if (p.namespaceCreated && !keepNamespace) await deleteObject(client, namespaceRef(o.namespace));
     } catch (e) {
       failures.push({ context: client.context, message: describe(e) });
     }
@@ -123,19 +123,19 @@ export interface ProbeOutcome { report: RoutabilityReport; cleanupFailures: Clea
 /**
  * Runs the probe in every cluster in parallel: listeners first, then connectors aimed at the listeners'
  * pod IPs. Whatever happens (failure, timeout, Ctrl-C through `signal`), this run's pods are deleted
- * before it returns, and so is the namespace if this run created it.
+ * before it returns.
  */
 export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, note: (line: string) => void,
   progress: (what: string) => void = () => {}): Promise<ProbeOutcome> {
   const runId = o.runId ?? randomBytes(4).toString('hex');
-  const probes: ClusterProbe[] = clusters.map((cluster) => ({ cluster, namespaceCreated: false, pods: [] }));
+  const probes: ClusterProbe[] = clusters.map((cluster) => ({ cluster, pods: [] }));
   const report: RoutabilityReport = { runId, namespace: o.namespace, probeImage: o.image, timeoutMs: o.timeoutMs, ports: o.ports, listeners: [], pairs: [] };
   let cleanupFailures: CleanupFailure[] = [];
   try {
     progress('listeners');
     await Promise.all(probes.map(async (p) => {
       o.signal?.throwIfAborted();
-      await ensureNamespace(p, o);
+      await namespaceThere(p, o);
       const left = await deleteLeftovers(p, o.namespace);
       if (left) note(`${p.cluster.ctx.name}: deleted ${left} probe pod(s) an earlier run left behind`);
       const pod = listenerPod(o.namespace, runId, o);
@@ -173,11 +173,7 @@ export async function probeRoutability(clusters: Cluster[], o: ProbeOptions, not
   } finally {
     if (o.signal?.aborted) note('interrupted: deleting the probe pods (a moment)');
     progress('cleaning up');
-    const keep = !!o.keepCreatedNamespace && report.pairs.length > 0 && report.pairs.every((p) => p.ok);
-    cleanupFailures = await cleanup(probes, o, keep);
-    for (const p of probes.filter((x) => x.namespaceCreated)) {
-      note(`${p.cluster.ctx.name}: namespace ${o.namespace} created for the probe${keep ? ' (kept for the install)' : ', deleted again'}`);
-    }
+    cleanupFailures = await cleanup(probes, o);
     // Said here too: when the probe failed, the caller never sees the outcome.
     for (const f of cleanupFailures) note(`${f.context}: could not delete the probe pods (${f.message}): kubectl delete pods -n ${o.namespace} -l ${PROBE_RUN_LABEL}=${runId}`);
   }

@@ -1,3 +1,4 @@
+import type { HeldLock } from '../kube/lock.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { ReportDraft } from './report.js';
 import type { Target } from './target.js';
@@ -22,6 +23,8 @@ export interface RunContext {
    * cluster's outcome; before it, a failed run has changed nothing and reports its checks alone.
    */
   changing?: boolean;
+  /** The run lock, once taken (steps/lock.ts); given back when the steps end. */
+  lock?: HeldLock;
 }
 
 export const targetNamed = (ctx: RunContext, context: string): Target => {

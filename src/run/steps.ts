@@ -33,6 +33,8 @@ export async function runSteps<C extends RunContext>(ctx: C, steps: Step<C>[], o
     }
     finished = true;
   } finally {
+    // The lock first: a namespace the run created and left empty goes with it, and says so.
+    await ctx.lock?.release({ keepNamespaces: !!ctx.changing, note: (line) => ctx.ui.info(line) });
     if ((finished || ctx.changing) && o.reportClusters !== false) {
       ctx.report.clusters.push(...ctx.targets.map((t) => clusterReport(t, {
         namespace: ctx.namespace, removal: o.removal,

@@ -1,5 +1,6 @@
 // What `status` learns from the clusters: plain data, so that the verdicts (findings.ts, report.ts) are pure
 // functions that unit tests feed by hand. Nothing here holds a credential.
+import type { LockReport } from '../report/model.js';
 import type { NotAvailableReason } from '../kube/workloads.js';
 import type { InstallRecord } from '../plan/install-record.js';
 import type { ExistingOperator } from '../kube/operators.js';
@@ -81,6 +82,8 @@ export interface ContextFacts {
   controlPlane?: ControlPlaneFacts;
   /** Why the operator Deployments that are not available are not, by namespace/name, where Kubernetes says. */
   whyNotAvailable?: Record<string, NotAvailableReason>;
+  /** Runs of k8ssandra that hold the lock of this cluster now (a command under way), one per namespace. */
+  locks?: LockReport[];
   /** Lists that failed although the cluster answered (forbidden, ...). */
   readProblems: string[];
   requests: number;

@@ -8,6 +8,7 @@ import { getObject, listObjects, type KubeObject } from '../kube/resources.js';
 import { readWorkload, whyNotAvailable, type NotAvailableReason } from '../kube/workloads.js';
 import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';
+import { LOCK_NAME, lockReport, type Lease } from '../plan/lock.js';
 import { tokenClaims } from '../registration/objects.js';
 import { deploymentAvailable, deploymentReplicas } from '../kube/apply.js';
 import type { Cluster } from '../kube/connect.js';
@@ -63,13 +64,18 @@ export async function gatherContext(cluster: Cluster, opts: GatherOptions): Prom
     // Everything that needs no answer of another request is asked at once (streams of one HTTP/2
     // connection): a few round trips per cluster, however many clusters, so that status on ten costs
     // about what it costs on three.
-    const [version, operators, cass, certManager, dcs] = await Promise.all([
+    const [version, operators, cass, certManager, dcs, locks] = await Promise.all([
       client.request<{ gitVersion: string }>({ path: '/version' }).catch((e) => { throw new Unreachable(unreachableReason(e)); }),
       read('Deployments (all namespaces)', () => findOperators(client), []),
       read('cass-operator Deployments', () => cassOperators(client), []),
       read('the cert-manager CRD', () => client.request({ path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io' }).then(() => true), false),
       read('CassandraDatacenters', () => datacenters(client), []),
+      // Never waited for: status only says who holds a lock. A user who may not list Leases is told nothing.
+      listObjects<Lease>(client, { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' }, { fieldSelector: `metadata.name=${LOCK_NAME}` })
+        .catch((e) => { if (isUnreachable(e)) throw new Unreachable(unreachableReason(e)); return []; }),
     ]);
+    const held = locks.map((l) => lockReport(l, Date.now())).filter((l) => l !== undefined);
+    if (held.length) f.locks = held;
     f.kubernetesVersion = version.gitVersion;
     f.operators = operators ?? [];
     f.reachable = true;

@@ -73,6 +73,7 @@ function clusterReport(c: ContextFacts, registered: boolean): ClusterReport {
     ready: opReady && cassReady && c.certManager !== false, changes: noChanges(), objects: [], elapsedMs: c.elapsedMs,
     reachable: c.reachable, ...(c.unreachableReason ? { unreachableReason: c.unreachableReason } : {}),
     operatorReady: opReady, cassOperatorReady: cassReady, requests: c.requests, ...(c.installRecord ? { installRecord: c.installRecord } : {}),
+    ...(c.locks ? { locks: c.locks } : {}),
   };
 }
 

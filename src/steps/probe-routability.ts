@@ -27,7 +27,7 @@ export const routabilityBetweenAll = (o: { skip: boolean; probe?: ProbeSettings 
     }
     // A namespace the probe had to create is kept when the install goes on: it is the operator's.
     const r = await checkRoutability(ctx.targets.map((t) => t.cluster), { ...(o.probe ?? DEFAULT_PROBE), namespace: ctx.namespace, deadline: ctx.deadline,
-      facts: ctx.facts, keepCreatedNamespace: true, apiServers: ctx.cp && { controlPlane: ctx.cp.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster),
+      facts: ctx.facts, apiServers: ctx.cp && { controlPlane: ctx.cp.cluster, dataPlanes: ctx.dataPlanes.map((t) => t.cluster),
         overrides: ctx.registration.apiServers } }, s.note, (what) => s.update(what));
     ctx.report.routability = r.report;
     useAddressesFound(ctx, r.report);

@@ -11,6 +11,8 @@ export interface Interrupt {
   /** Whether the user asked to stop (also while a shielded section still runs). */
   readonly requested: boolean;
   shield<T>(fn: () => Promise<T>): Promise<T>;
+  /** Stops the run for a reason of its own (another run took its lock), as Ctrl-C would: after the running shielded sections. */
+  stop(reason: CliError): void;
 }
 
 export interface InterruptController extends Interrupt {
@@ -26,11 +28,13 @@ export function createInterrupt(): InterruptController {
   setMaxListeners(0, ac.signal); // every request and wait in flight listens to it
   let shielded = 0;
   let pending: string | undefined;
-  const fire = () => { if (pending && !shielded && !ac.signal.aborted) ac.abort(interruptedError(pending)); };
+  let reason: CliError | undefined;
+  const fire = () => { if ((pending || reason) && !shielded && !ac.signal.aborted) ac.abort(reason ?? interruptedError(pending!)); };
   return {
     signal: ac.signal,
     get requested() { return pending !== undefined; },
     request(signalName) { pending ??= signalName; fire(); },
+    stop(r) { reason ??= r; fire(); },
     async shield(fn) {
       ac.signal.throwIfAborted();
       shielded++;
@@ -45,7 +49,7 @@ export function createInterrupt(): InterruptController {
 }
 
 /** A stand-in for flows run without a process around them (tests, library use): never interrupted. */
-export const NO_INTERRUPT: Interrupt = { signal: new AbortController().signal, requested: false, shield: (fn) => fn() };
+export const NO_INTERRUPT: Interrupt = { signal: new AbortController().signal, requested: false, shield: (fn) => fn(), stop: () => {} };
 
 /**
  * Routes SIGINT and SIGTERM of this process to `interrupt` until the returned function is called.

@@ -21,7 +21,7 @@ export function defineCheck(host: CommandHost): void {
         kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
         apiServers: parseApiServers(opts.apiServer),
-        probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, signal: interrupt.signal, requestTimeoutMs: g.requestTimeoutMs,
+        probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, interrupt, requestTimeoutMs: g.requestTimeoutMs,
       }, ui, report);
     }));
 }
