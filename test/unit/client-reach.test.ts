@@ -144,8 +144,9 @@ describe('an HTTP/2 connection that a load balancer dropped silently', () => {
 describe('trust', () => {
   it('no CA in the kubeconfig: the system roots as Go finds them (SSL_CERT_FILE here)', async () => {
     const url = `https://127.0.0.1:${api.port}`;
-    const client = await clientOf(url, {}, { env: { SSL_CERT_FILE: pki.file('ca.crt') } });
-    expect(await client.request({ path: '/version' })).toMatchObject({ path: '/version' });
+    // A server URL with a path, as Rancher's kubeconfigs have (its publicly signed certificate: no CA in them).
+    const client = await clientOf(`${url}/k8s/clusters/c-1`, {}, { env: { SSL_CERT_FILE: pki.file('ca.crt') } });
+    expect(await client.request({ path: '/version' })).toMatchObject({ path: '/k8s/clusters/c-1/version' });
     const untrusted = await clientOf(url, {}, { env: { SSL_CERT_FILE: pki.file('root.crt') } });
     await expect(untrusted.request({ path: '/version' })).rejects.toThrow(/server certificate not trusted|UNABLE_TO_VERIFY/);
   });
