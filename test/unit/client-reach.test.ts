@@ -14,6 +14,7 @@ import { connect } from '../../src/kube/connect.js';
 import { IN_CLUSTER } from '../../src/kube/in-cluster.js';
 import type { ResolvedContext } from '../../src/kube/kubeconfig.js';
 import { systemRoots } from '../../src/kube/trust.js';
+import { storedClient } from '../../src/registration/credentials.js';
 import { formatUserAgent } from '../../src/kube/user-agent.js';
 import { CliError, ExitCode } from '../../src/errors.js';
 import { makePki, type Pki } from '../helpers/loopback-pki.js';
@@ -114,6 +115,23 @@ describe('HTTPS_PROXY / NO_PROXY (Go\'s rules; the kubeconfig proxy-url wins)', 
     const client = await clientOf(hidden(), { ...ca(), 'proxy-url': `socks5://127.0.0.1:${named.port}` }, { env: { HTTPS_PROXY: `http://127.0.0.1:${fromEnv.port}` } });
     await client.request({ path: '/version' });
     expect([named.state.tunnels, fromEnv.state.tunnels]).toEqual([1, 0]);
+  });
+});
+
+describe('stored credentials (a ClientConfig\'s kubeconfig) checked from this machine', () => {
+  it('go the way the data plane\'s context goes to the same server: its proxy-url, else HTTPS_PROXY', async () => {
+    const proxy = await socksProxy(routes());
+    const fromEnv = await connectProxy(routes());
+    servers.push(proxy.server, fromEnv.server);
+    const stored = JSON.stringify({ apiVersion: 'v1', kind: 'Config', 'current-context': 'dp1',
+      clusters: [{ name: 'dp1', cluster: { server: hidden(), ...ca() } }], users: [{ name: 'dp1', user: { token: 'stored' } }],
+      contexts: [{ name: 'dp1', context: { cluster: 'dp1', user: 'dp1' } }] });
+    const via = contextFor(hidden(), { ...ca(), 'proxy-url': `socks5://127.0.0.1:${proxy.port}` });
+    await (await storedClient(stored, 'dp1', { retries: 0 }, via)).request({ path: '/stored' });
+    expect(proxy.state.tunnels).toBe(1);
+    await (await storedClient(stored, 'dp1', { retries: 0, env: { HTTPS_PROXY: `http://127.0.0.1:${fromEnv.port}` } }, contextFor(hidden()))).request({ path: '/stored' });
+    expect(fromEnv.state.tunnels).toBe(1);
+    expect(api.seen.filter((x) => x.path === '/stored').map((x) => x.headers.authorization)).toEqual(['Bearer stored', 'Bearer stored']);
   });
 });
 
