@@ -149,7 +149,9 @@ export class Connection {
     const interrupted = () => stop.abort(x.signal!.reason);
     x.signal?.addEventListener('abort', interrupted, { once: true });
     try {
-      const tunnel = await this.tunnel(host, port, { timeoutMs: x.timeoutMs, signal: stop.signal });
+      // A proxy cut short by the attempt's end fails as the attempt does (timed out, interrupted).
+      const tunnel = await this.tunnel(host, port, { timeoutMs: x.timeoutMs, signal: stop.signal })
+        .catch((e: unknown) => { throw stop.signal.aborted ? stop.signal.reason : e; });
       return await new Promise((resolve, reject) => {
         const socket = tls.connect({ host, port, socket: tunnel, secureContext: this.secureContext,
           rejectUnauthorized: this.tlsOptions.rejectUnauthorized !== false,

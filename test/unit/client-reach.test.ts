@@ -6,6 +6,7 @@
 // (User-Agent, gzip). Names other than loopback never resolve here (loopbackOnlyDns): no query leaves
 // the machine, and a client that dialled apiserver.invalid directly would fail.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,7 @@ import { storedClient } from '../../src/registration/credentials.js';
 import { formatUserAgent } from '../../src/kube/user-agent.js';
 import { CliError, ExitCode } from '../../src/errors.js';
 import { makePki, type Pki } from '../helpers/loopback-pki.js';
-import { apiServer, close, connectProxy, loopbackOnlyDns, relay, socksProxy } from '../helpers/loopback-servers.js';
+import { apiServer, close, connectProxy, listen, loopbackOnlyDns, portOf, relay, socksProxy } from '../helpers/loopback-servers.js';
 
 let pki: Pki;
 let restoreDns: () => void;
@@ -93,6 +94,13 @@ describe('kubeconfig proxy-url (client-go dials through it)', () => {
     servers.push(proxy.server);
     const client = await clientOf(hidden(), { ...ca(), 'proxy-url': `http://127.0.0.1:${proxy.port}` });
     await expect(client.request({ path: '/version' })).rejects.toThrow(/did not open a tunnel to apiserver\.invalid:\d+: 502/);
+  });
+
+  it('a proxy that never answers costs one request timeout, as a server that hangs does', async () => {
+    const silent = net.createServer(() => {});
+    servers.push(await listen(silent));
+    const client = await clientOf(hidden(), { ...ca(), 'proxy-url': `http://127.0.0.1:${portOf(silent)}` });
+    await expect(client.request({ path: '/version', timeoutMs: 300 })).rejects.toMatchObject({ code: 'ETIMEDOUT' });
   });
 });
 
