@@ -10,10 +10,12 @@ export interface Credentials {
 
 type Raw = Record<string, any>;
 
-// Kubeconfig fields read here; any other (exec plugins, auth providers, impersonation, proxies) goes
+// Kubeconfig fields read here; any other (exec plugins, auth providers, impersonation) goes
 // through @kubernetes/client-node, whose import alone costs more than a whole `status` run.
 const STATIC_USER = new Set(['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password']);
-const STATIC_CLUSTER = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+// proxy-url and disable-compression are the connection's business (connection.ts, client.ts), not credentials.
+const STATIC_CLUSTER = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions',
+  'proxy-url', 'disable-compression']);
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 

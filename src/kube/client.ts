@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, describe } from '../errors.js';
 import { pluginCredentials, staticCredentials, type Credentials } from './auth.js';
-import { Connection, REFUSED_STREAM } from './connection.js';
-import type { ResolvedContext } from './kubeconfig.js';
+import { Connection, REFUSED_STREAM, type Health } from './connection.js';
+import { clusterOf, type ResolvedContext } from './kubeconfig.js';
+import { proxyForCluster } from './proxy-choice.js';
+import { userAgent } from './user-agent.js';
 
 export interface KubeRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -66,6 +68,10 @@ export interface ClientOptions {
   signal?: AbortSignal;
   /** No attempt or retry runs past this time (ms since epoch): the command's --timeout. */
   deadline?: number;
+  /** The host's environment: HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ... (none read without it). */
+  env?: NodeJS.ProcessEnv;
+  /** The HTTP/2 health check's intervals (client-go's by default). */
+  health?: Health;
 }
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -126,8 +132,20 @@ function credentialSource(ctx: ResolvedContext): () => Promise<Credentials> {
  * unknown fields; @kubernetes/client-node is loaded only for exec plugins and auth providers.
  */
 export async function createClient(ctx: ResolvedContext, opts: ClientOptions = {}): Promise<KubeClient> {
-  return new RawClient(ctx, opts);
+  const cluster = clusterOf(ctx);
+  let proxy: URL | undefined;
+  try {
+    proxy = proxyForCluster(cluster['proxy-url'], ctx.server, opts.env);
+  } catch (e) {
+    throw new CliError('usage', `context ${ctx.name}: ${describe(e)}`, { context: ctx.name, hint: 'unset HTTP_PROXY, or reach the cluster over https' });
+  }
+  // client-go asks for gzip unless the cluster says disable-compression.
+  const compression = cluster['disable-compression'] !== true;
+  return new RawClient(ctx, opts, { proxy, compression });
 }
+
+/** How a client talks to its cluster beyond credentials: decided once, from the kubeconfig and the environment. */
+interface Wire { proxy?: URL; compression: boolean }
 
 class RawClient implements KubeClient {
   requestCount = 0;
@@ -137,7 +155,7 @@ class RawClient implements KubeClient {
   private connection?: Connection;
   private credentials: () => Promise<Credentials>;
 
-  constructor(private ctx: ResolvedContext, private opts: ClientOptions, credentials?: () => Promise<Credentials>) {
+  constructor(private ctx: ResolvedContext, private opts: ClientOptions, private wire: Wire, credentials?: () => Promise<Credentials>) {
     this.context = ctx.name;
     this.server = ctx.server;
     this.signal = opts.signal;
@@ -145,7 +163,7 @@ class RawClient implements KubeClient {
   }
 
   detached(): KubeClient {
-    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.credentials);
+    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.wire, this.credentials);
     d.connection = this.connection;
     return d;
   }
@@ -178,7 +196,7 @@ class RawClient implements KubeClient {
       const why = describe(e).trim() || 'the credential plugin failed without a message';
       throw new ConnectError('ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context);
     }
-    this.connection ??= new Connection(this.server, c.tls);
+    this.connection ??= new Connection(this.server, c.tls, { proxy: this.wire.proxy, env: this.opts.env, health: this.opts.health });
     return { headers: c.headers, connection: this.connection };
   }
 
@@ -194,7 +212,8 @@ class RawClient implements KubeClient {
     const perAttempt = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
     const timeoutMs = Math.min(perAttempt, left);
     const exchange = { method, url, body, timeoutMs, signal: this.signal,
-      headers: { ...headers, Accept: req.accept ?? 'application/json',
+      headers: { ...headers, Accept: req.accept ?? 'application/json', 'User-Agent': userAgent(),
+        ...(this.wire.compression ? { 'Accept-Encoding': 'gzip' } : {}),
         ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}) } };
     let answer;
     try {
@@ -239,9 +258,11 @@ function connectReason(e: NodeJS.ErrnoException): string {
     case 'ENOTFOUND': return 'host name not found';
     case 'ECONNRESET': return 'connection reset';
     case REFUSED_STREAM: return 'the server refused the request (overloaded or shutting down)';
+    case 'EPROXY': return e.message;
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': return `TLS: server certificate not trusted (${e.code})`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': return `TLS: server certificate not trusted (${e.code})`;
     default: return e.code ? `${e.code}` : describe(e);
   }
 }

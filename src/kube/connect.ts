@@ -1,5 +1,6 @@
 import { createClient, type KubeClient } from './client.js';
-import { kubeconfigFiles, loadKubeconfig, resolveContexts, type ResolvedContext } from './kubeconfig.js';
+import { inClusterKubeconfig } from './in-cluster.js';
+import { kubeconfigFiles, loadKubeconfig, resolveContexts, type MergedKubeconfig, type ResolvedContext } from './kubeconfig.js';
 import { CliError, describe, usageError } from '../errors.js';
 
 export interface Cluster { ctx: ResolvedContext; client: KubeClient }
@@ -16,15 +17,22 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** The command's deadline (--timeout): no request or retry runs past it. */
   deadline?: number;
+  /** Where a pod's service account is mounted (tests give another folder). */
+  serviceAccountDir?: string;
 }
 
 const clientFor = async (ctx: ResolvedContext, opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster> =>
-  ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline }) });
+  ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, env: opts.env }) });
+
+/** The kubeconfig kubectl would use; in a pod without one, the pod's service account (context `in-cluster`), as client-go. */
+export function kubeconfigInUse(opts: Pick<ConnectOptions, 'kubeconfig' | 'env' | 'serviceAccountDir'>): MergedKubeconfig {
+  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
+  return cfg.contexts.size ? cfg : inClusterKubeconfig(opts.env, opts.serviceAccountDir) ?? cfg;
+}
 
 /** Resolves every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
-  const resolved = resolveContexts(cfg, opts.contexts);
+  const resolved = resolveContexts(kubeconfigInUse(opts), opts.contexts);
   return Promise.all(resolved.map((ctx) => clientFor(ctx, opts)));
 }
 
@@ -34,7 +42,7 @@ export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
  * skipped with its reason instead of stopping the command.
  */
 export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promise<{ clusters: Cluster[]; skipped: { context: string; reason: string }[] }> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
+  const cfg = kubeconfigInUse(opts);
   if (!cfg.contexts.size) resolveContexts(cfg, []); // throws the usual "no contexts in kubeconfig"
   const skipped: { context: string; reason: string }[] = [];
   const resolved: ResolvedContext[] = [];

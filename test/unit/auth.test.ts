@@ -31,10 +31,14 @@ describe('credentials read without client-node', () => {
     expect(staticCredentials(ctx({}, { username: 'admin', password: 'pw' }))!.headers.Authorization).toBe(`Basic ${b64('admin:pw')}`);
   });
 
-  it('leaves exec plugins, auth providers, impersonation and proxies to client-node', () => {
+  it('leaves exec plugins, auth providers and impersonation to client-node', () => {
     expect(staticCredentials(ctx({}, { exec: { apiVersion: 'client.authentication.k8s.io/v1', command: 'aws' } }))).toBeUndefined();
     expect(staticCredentials(ctx({}, { 'auth-provider': { name: 'oidc' } }))).toBeUndefined();
     expect(staticCredentials(ctx({}, { token: 't', as: 'someone' }))).toBeUndefined();
-    expect(staticCredentials(ctx({ 'proxy-url': 'http://proxy:3128' }, { token: 't' }))).toBeUndefined();
+  });
+
+  it('reads a cluster with proxy-url or disable-compression itself (the connection handles them)', () => {
+    expect(staticCredentials(ctx({ 'proxy-url': 'socks5://proxy:1080', 'disable-compression': true }, { token: 't' }))!.headers)
+      .toEqual({ Authorization: 'Bearer t' });
   });
 });
