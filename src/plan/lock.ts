@@ -76,17 +76,15 @@ export type LockState =
 
 /**
  * Whether a Lease can be taken. As client-go's leader election does, expiry is judged by this
- * machine's clock from when the Lease was last seen to change (`unchangedSince`), so that a clock
- * skew between machines cannot make a live holder look dead; a renewTime older than twice the lease
- * by our clock also counts (the holder died long before we looked).
+ * machine's clock from when the Lease was last seen to change (`unchangedSince`), never by the
+ * renewTime the holder wrote: a clock skew between machines must not make a live holder look dead.
  */
 export function lockState(lease: Lease | null | undefined, me: string, now: number, unchangedSince: number): LockState {
   const holder = holderOf(lease);
   if (!holder) return { state: 'free' };
   if (holder.id === me) return { state: 'mine' };
   const durationMs = (lease!.spec?.leaseDurationSeconds ?? LEASE_SECONDS) * 1000;
-  const renewed = Date.parse(lease!.spec?.renewTime ?? '');
-  const silentFor = Math.max(now - unchangedSince, Number.isNaN(renewed) ? 0 : now - renewed - durationMs);
+  const silentFor = now - unchangedSince;
   return silentFor >= durationMs ? { state: 'expired', holder, silentForMs: silentFor } : { state: 'held', holder };
 }
 

@@ -125,10 +125,9 @@ async function notAvailableReasons(cluster: Cluster, deployments: { namespace: s
 
 /** CassandraDatacenters of every namespace, with the ready replicas of the StatefulSets each one owns. */
 async function datacenters(client: KubeClient): Promise<DatacenterFacts[]> {
-  const [dcs, sets] = await Promise.all([
-    listObjects(client, CASSANDRA_DATACENTER),
-    listObjects(client, { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { labelSelector: DATACENTER_LABEL }).catch(() => [] as KubeObject[]),
-  ]);
+  const setsAsked = listObjects(client, { apiVersion: 'apps/v1', kind: 'StatefulSet' }, { labelSelector: DATACENTER_LABEL }).catch(() => [] as KubeObject[]);
+  // Both asked at once; the StatefulSets answered before a failure of the first is passed on (no request outlives the round).
+  const [dcs, sets] = await Promise.all([listObjects(client, CASSANDRA_DATACENTER), setsAsked]).catch(async (e) => { await setsAsked; throw e; });
   const readyByOwner = new Map<string, number>();
   for (const s of sets) {
     for (const o of (s.metadata.ownerReferences ?? []) as { uid: string; kind: string }[]) {

@@ -99,9 +99,10 @@ export class FaultProxy extends EventEmitter {
     return this.log.filter((r) => (!method || r.method === method) && (!pathRe || pathRe.test(r.path)));
   }
 
-  /** Requests that could change something: not reads, access reviews, or server-side dry runs (dryRun=All). */
+  /** Requests that change the cluster: not reads, reviews or dry runs, and not the run lock (a Lease taken and given back). */
   writes(): ProxyRequest[] {
-    return this.log.filter((r) => r.method !== 'GET' && !/selfsubject(access|rules)?reviews/.test(r.path) && !/[?&]dryRun=All/.test(r.path));
+    return this.log.filter((r) => r.method !== 'GET' && !/selfsubject(access|rules)?reviews/.test(r.path) && !/[?&]dryRun=All/.test(r.path)
+      && !/\/leases(\/k8ssandra-cli-lock)?(\?|$)/.test(r.path));
   }
 
   /** Resolves with the `count`-th request (already logged, or to come) that matches. */

@@ -77,6 +77,7 @@ describe('gathering status from fake clusters', () => {
     expect(c).toMatchObject({ reachable: true, kubernetesVersion: 'v1.30.1', operators: [], cassOperators: [], readProblems: [] });
     expect(c.certManager).toBeUndefined();
     expect(bare.log.map((r) => r.path).sort()).toEqual(['/apis/apiextensions.k8s.io/v1/customresourcedefinitions/certificates.cert-manager.io',
-      '/apis/apps/v1/deployments', '/apis/apps/v1/deployments', '/apis/cassandra.datastax.com/v1beta1/cassandradatacenters', '/version']);
+      '/apis/apps/v1/deployments', '/apis/apps/v1/deployments', '/apis/apps/v1/statefulsets', '/apis/cassandra.datastax.com/v1beta1/cassandradatacenters',
+      '/apis/coordination.k8s.io/v1/leases', '/version']);
   });
 });
