@@ -45,8 +45,6 @@ interface ClusterLock { cluster: Cluster; lease: Lease; namespaceCreated: boolea
 
 export interface HeldLock {
   readonly holder: Holder;
-  /** Clusters whose lock is held, in the order taken. */
-  readonly contexts: string[];
   /**
    * Gives every lock back. `keepNamespaces`: the run wrote into the namespace, which is now part of an
    * install; otherwise a namespace the lock created is deleted when it holds nothing but this run's.
@@ -65,7 +63,6 @@ export async function lockClusters(clusters: Cluster[], o: LockOptions): Promise
   const held: ClusterLock[] = [];
   const lock: HeldLock = {
     holder: o.holder,
-    get contexts() { return held.map((h) => h.cluster.ctx.name); },
     release: (r) => release(held, o, r, stopRenewing),
   };
   let stopped = false;
@@ -73,7 +70,8 @@ export async function lockClusters(clusters: Cluster[], o: LockOptions): Promise
   const stopRenewing = () => { stopped = true; clearTimeout(timer); };
   const renewAll = async () => {
     await Promise.all(held.map((h) => renew(h, o).catch((e) => {
-      if (e instanceof CliError) { stopRenewing(); o.onLost(e); }
+      // A renewal still in flight when the run gave its locks back finds them gone: that is no loss.
+      if (e instanceof CliError && !stopped) { stopRenewing(); o.onLost(e); }
       // Anything else (the API server unreachable): tried again at the next round; a run that cannot reach a
       // cluster cannot write there either, and another run can take the lock only once it has expired.
     })));

@@ -129,6 +129,7 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     expect([a.json().datacenter.action, b.json().datacenter.action].sort()).toEqual(['created', 'unchanged']);
+    expect(a.stderr + b.stderr, 'one of them waited for the other').toMatch(WAITED);
     const dcs = (await kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC)).spec.cassandra.datacenters.map((d: any) => d.metadata.name);
     expect(dcs).toEqual(['dc1', 'dc2']);
     // No operator on the bed makes the datacenters Ready: the cluster goes, so that status is healthy again.
