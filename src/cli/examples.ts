@@ -7,7 +7,7 @@ Examples:
   k8ssandra install --contexts cp,dp1,dp2            # control plane in cp, data planes in dp1 and dp2
   k8ssandra status                                   # the installation at a glance
 
-Exit codes: 0 ok, 1 internal, 2 usage, 3 checks failed, 4 timeout, 5 not ready, 6 unreachable, 7 conflict, 130 interrupted.
+Exit codes: 0 ok, 1 internal, 2 usage, 3 checks failed, 4 timeout, 5 not ready, 6 unreachable, 7 conflict, 8 locked, 130 interrupted.
 Run "k8ssandra <command> --help" for a command's flags and examples.`,
 
   install: `

@@ -42,7 +42,8 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
   });
 
   afterAll(async () => {
-    if (!dp1NamespaceExisted) await kubectl('dp1', 'delete', 'namespace', NS, '--wait=false', '--ignore-not-found');
+    // Gone before the next file starts: a namespace still Terminating keeps its restricted label, and the next install's pods would be refused.
+    if (!dp1NamespaceExisted) await kubectl('dp1', 'delete', 'namespace', NS, '--wait=true', '--timeout=120s', '--ignore-not-found');
     else if (dp1EnforceBefore) await kubectl('dp1', 'label', 'namespace', NS, `${ENFORCE}=${dp1EnforceBefore}`, '--overwrite');
     else await kubectl('dp1', 'label', 'namespace', NS, `${ENFORCE}-`);
     const node = await dp2Node();
