@@ -1,5 +1,6 @@
 import { Command, Help, Option } from 'commander';
 import { usageError } from '../errors.js';
+import { ExecPlugins } from '../kube/exec-plugin.js';
 import { version } from '../version.js';
 import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
@@ -49,7 +50,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const g = globals();
     setExit(await execute(name, g, io, (ui, report, interrupt) => flow(opts, g, ui, report, interrupt)));
   };
-  const host: CommandHost = { io, globals, setExit, command, action };
+  let plugins: ExecPlugins | undefined;
+  const execPlugins = (g: GlobalOptions) => plugins ??= new ExecPlugins({ env: io.env, stdin: io.stdin, stderr: io.stderr,
+    stdinUnavailable: g.input ? undefined : '--no-input was given' });
+  const host: CommandHost = { io, globals, setExit, command, action, plugins: execPlugins };
 
   defineInstall(host);
   defineRegister(host);

@@ -7,6 +7,7 @@ import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import type { ProbeSettings } from '../defaults.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { checkRoutability } from '../routability/check.js';
 import type { Reporter } from '../ui/reporter.js';
 import { deadlineFrom } from '../util/wait.js';
@@ -14,6 +15,8 @@ import { deadlineFrom } from '../util/wait.js';
 export interface CheckOptions {
   kubeconfig?: string;
   env: NodeJS.ProcessEnv;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
   contexts: string[];
   controlPlane?: string;
   namespace: string;
@@ -47,7 +50,7 @@ const checkSteps = (o: CheckOptions): Step<CheckRun>[] => [
 export async function runCheck(o: CheckOptions, ui: Reporter, report: ReportDraft): Promise<void> {
   const deadline = deadlineFrom(o.timeoutMs);
   await runSteps<CheckRun>({ ui, report, deadline, signal: o.signal, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.signal, deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins } }, checkSteps(o),
     { reportClusters: false });
 }
 

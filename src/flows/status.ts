@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { connect, connectAll, type Cluster } from '../kube/connect.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { evaluateStatus, type StatusVerdict } from '../status/report.js';
 import { gatherStatus } from '../status/gather.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -9,6 +10,8 @@ import type { ReportDraft } from '../run/report.js';
 export interface StatusOptions {
   kubeconfig?: string;
   env: NodeJS.ProcessEnv;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
   /** The clusters to ask; empty: every context of the kubeconfig (those without the operator are left out). */
   contexts: string[];
   requestTimeoutMs: number;
@@ -27,7 +30,7 @@ export interface StatusOptions {
 export async function runStatus(o: StatusOptions, ui: Reporter, out: ReportDraft): Promise<void> {
   const explicit = o.contexts.length > 0;
   const { clusters, skipped } = await ui.step('Resolve contexts', async (s) => {
-    const opts = { kubeconfig: o.kubeconfig, env: o.env, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose };
+    const opts = { kubeconfig: o.kubeconfig, env: o.env, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose, plugins: o.plugins };
     const r = explicit ? { clusters: await connect({ ...opts, contexts: o.contexts }), skipped: [] } : await connectAll(opts);
     s.note(explicit ? `${r.clusters.length} context(s) from --contexts` : `every context of the kubeconfig: ${r.clusters.map((c) => c.ctx.name).join(', ')}`);
     return r;

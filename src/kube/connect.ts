@@ -1,4 +1,5 @@
 import { createClient, type KubeClient } from './client.js';
+import { ExecPlugins } from './exec-plugin.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts, type ResolvedContext } from './kubeconfig.js';
 import { CliError, describe, usageError } from '../errors.js';
 
@@ -16,16 +17,21 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** The command's deadline (--timeout): no request or retry runs past it. */
   deadline?: number;
+  /** The command's exec credential plugins (with its terminal), shared by every client; else the clients' own. */
+  plugins?: ExecPlugins;
 }
 
-const clientFor = async (ctx: ResolvedContext, opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster> =>
-  ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline }) });
+const clientsFor = (resolved: ResolvedContext[], opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster[]> => {
+  const plugins = opts.plugins ?? new ExecPlugins({ env: opts.env });
+  return Promise.all(resolved.map(async (ctx) => ({ ctx, client: await createClient(ctx,
+    { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, auth: { plugins } }) })));
+};
 
 /** Resolves every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
   const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
   const resolved = resolveContexts(cfg, opts.contexts);
-  return Promise.all(resolved.map((ctx) => clientFor(ctx, opts)));
+  return clientsFor(resolved, opts);
 }
 
 /**
@@ -45,5 +51,5 @@ export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promis
       skipped.push({ context: name, reason: describe(e) });
     }
   }
-  return { clusters: await Promise.all(resolved.map((ctx) => clientFor(ctx, opts))), skipped };
+  return { clusters: await clientsFor(resolved, opts), skipped };
 }

@@ -10,7 +10,8 @@ import type { Credentials } from './auth.js';
 export interface Exchange {
   method: string;
   url: URL;
-  headers: Record<string, string>;
+  /** A list is sent as one header line per value (Impersonate-Group). */
+  headers: Record<string, string | string[]>;
   body?: string;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -91,6 +92,17 @@ export class Connection {
     } finally {
       answered();
     }
+  }
+
+  /**
+   * Takes no new requests; the ones in flight finish. The client opens another connection when the
+   * client certificate changes (an exec plugin rotated it), as client-go does.
+   */
+  close(): void {
+    this.session?.close();
+    this.session = undefined;
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   /** Connects, and keeps what the server chose: an HTTP/2 session, or HTTP/1.1 connections (the first one this). */

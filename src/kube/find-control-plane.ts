@@ -1,5 +1,6 @@
 import { CliError, describe } from '../errors.js';
 import { createClient } from './client.js';
+import { ExecPlugins } from './exec-plugin.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts } from './kubeconfig.js';
 import { findOperators, type ExistingOperator } from './operators.js';
 
@@ -19,6 +20,8 @@ export interface FindControlPlaneOptions {
   signal?: AbortSignal;
   deadline?: number;
   requestTimeoutMs?: number;
+  /** The command's exec credential plugins (one run for the contexts that share a user). */
+  plugins?: ExecPlugins;
 }
 
 /**
@@ -28,9 +31,10 @@ export interface FindControlPlaneOptions {
  */
 export async function findControlPlane(o: FindControlPlaneOptions): Promise<FoundControlPlane> {
   const cfg = loadKubeconfig(kubeconfigFiles(o.kubeconfig, o.env));
+  const auth = { plugins: o.plugins ?? new ExecPlugins({ env: o.env }) };
   if (o.explicit) {
     const [ctx] = resolveContexts(cfg, [o.explicit]);
-    const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs });
+    const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs, auth });
     return chooseControlPlane([{ context: ctx!.name, operators: await findOperators(client) }], true);
   }
   const budget = o.probeTimeoutMs ?? 8000;
@@ -39,7 +43,7 @@ export async function findControlPlane(o: FindControlPlaneOptions): Promise<Foun
     try {
       // Making a client does no I/O (the clock starts after it); credentials plugins run with the first request.
       const [ctx] = resolveContexts(cfg, [context]);
-      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log, signal: o.signal, deadline: o.deadline });
+      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log, signal: o.signal, deadline: o.deadline, auth });
       const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${budget} ms`)), budget); });
       return await Promise.race([findOperators(client).then((operators) => ({ context, operators })), timeout]);
     } catch (e) {
