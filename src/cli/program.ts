@@ -33,13 +33,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-y, --yes', 'answer yes to confirmations'))
     .addOption(new Option('--no-input', 'never prompt, even on a terminal'))
     .addOption(new Option('--request-timeout <duration>',
-      'give up on one API request after this long (default: 30s, retried while --timeout allows; status: 5s, no retry)'))
+      'give up on one API request after this long; 0: no limit (default: 30s, retried while --timeout allows; status: 5s, no retry)'))
     .addHelpText('after', EXAMPLES.program);
 
   const globals = (): GlobalOptions & { kubeconfig?: string } => {
     const g = program.opts();
     return { output: g.output, quiet: g.quiet, verbose: g.verbose, input: g.input, yes: g.yes, kubeconfig: g.kubeconfig,
-      requestTimeoutMs: g.requestTimeout === undefined ? undefined : durationFlag('--request-timeout', g.requestTimeout) * 1000 };
+      requestTimeoutMs: g.requestTimeout === undefined ? undefined : durationFlag('--request-timeout', g.requestTimeout, { zeroIsNone: true }) * 1000 };
   };
   const command = (name: string, summary: string, description: string, options: Option[]) => {
     const c = program.command(name).summary(summary).description(description).addHelpText('after', EXAMPLES[name as keyof typeof EXAMPLES]);
