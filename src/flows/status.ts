@@ -46,7 +46,8 @@ async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: {
   for (let round = 1; ; round++) {
     const verdict = await ui.step(round === 1 ? 'Ask every cluster' : `Ask every cluster again (round ${round})`, async (s) => {
       const v = evaluateStatus({ contexts: await gatherStatus(clusters, { requestTimeoutMs: o.requestTimeoutMs, log: ui.verbose }), explicit, skipped, now: Date.now() });
-      for (const c of v.checks.filter((c) => c.status === 'fail')) s.note(`${ui.style.mark.fail} [${c.id}] ${c.message}`);
+      // A round of --watch that is not the last shows its failures; the report shows the last round's (once).
+      if (o.watch) for (const c of v.checks.filter((c) => c.status === 'fail')) s.note(`${ui.style.mark.fail} [${c.id}] ${c.message}`);
       return v;
     });
     record(verdict, out);
