@@ -2,13 +2,15 @@
 // a server certificate for 127.0.0.1 and the name kubernetes, client certificates by common name), and a server that records
 // every request (its header lines as sent, the client certificate's CN) and every connection.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
+import { afterAll, beforeAll } from 'vitest';
+import type { ResolvedContext } from '../../src/kube/kubeconfig.js';
 
 export interface Pki {
   dir: string;
@@ -91,3 +93,23 @@ export async function startApiServer(pki: Pki, protocol: 'h2' | 'http/1.1' = 'h2
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return Object.assign(s, { url, close: () => server.close() }) as TestApiServer;
 }
+
+/** A PKI and an API server for the tests of one file: made before them, removed after. */
+export function apiServerPerFile(prefix: string, protocol: 'h2' | 'http/1.1' = 'h2'): { pki: () => Pki; server: () => TestApiServer } {
+  let pki: Pki | undefined;
+  let server: TestApiServer | undefined;
+  beforeAll(async () => {
+    pki = makePki(prefix);
+    server = await startApiServer(pki, protocol);
+  });
+  afterAll(() => {
+    server?.close();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
+  });
+  return { pki: () => pki!, server: () => server! };
+}
+
+/** A context on `server` (trusting the PKI's CA) with this kubeconfig user. */
+export const contextOn = (server: TestApiServer, pki: Pki, user: object, name = 'c'): ResolvedContext => ({
+  name, clusterName: 'k', server: server.url, kubeconfig: {
+    clusters: [{ name: 'k', cluster: { server: server.url, 'certificate-authority': pki.file('ca.crt') } }], users: [{ name: 'u', user }] } });

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient } from '../../src/kube/client.js';
 import { headerKeyEscape, impersonationHeaders } from '../../src/kube/impersonation.js';
-import { makePki, startApiServer, type Pki, type TestApiServer } from '../helpers/tls-api-server.js';
+import { contextOn, makePki, startApiServer, type Pki, type TestApiServer } from '../helpers/tls-api-server.js';
 
 let pki: Pki;
 const servers: TestApiServer[] = [];
@@ -22,8 +22,7 @@ describe('impersonation', () => {
     it(`sends Impersonate-User, -Uid, one Impersonate-Group line per group and Impersonate-Extra-<key> (${protocol})`, async () => {
       const server = await startApiServer(pki, protocol);
       servers.push(server);
-      const client = await createClient({ name: 'c', clusterName: 'k', server: server.url, kubeconfig: {
-        clusters: [{ name: 'k', cluster: { server: server.url, 'certificate-authority': pki.file('ca.crt') } }], users: [{ name: 'u', user }] } });
+      const client = await createClient(contextOn(server, pki, user));
       await client.request({ path: '/api' });
       const [r] = server.requests;
       expect(server.header(r!, 'authorization')).toEqual(['Bearer abc']);
