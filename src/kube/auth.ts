@@ -63,7 +63,8 @@ export function credentialSource(ctx: ResolvedContext, opts: AuthOptions = {}): 
   const token = user.token ? () => String(user.token) : user.tokenFile ? tokenFileReader(user.tokenFile, opts.tokenFilePeriodMs) : undefined;
   if (token) token(); // a token file that cannot be read fails here, before any request
   const basic = user.username ? 'Basic ' + Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64') : undefined;
-  // Like kubectl, a plugin runs only when the kubeconfig gives no credential of its own.
+  // Like kubectl, a plugin runs only when the kubeconfig gives no credential of its own. A client made
+  // outside a command (tests) gets plugins of its own with the process's environment.
   const plugin = user.exec && !token && !basic && !tls.cert
     ? (opts.plugins ?? new ExecPlugins({ env: process.env })).for(ctx.name, user.exec, cluster, tls.ca as Buffer | undefined) : undefined;
 

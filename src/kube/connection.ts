@@ -57,6 +57,8 @@ export class Connection {
   /** HTTP/1.1: answered once the first request is, so that the other connections can resume its TLS session. */
   private firstAnswer?: Promise<void>;
   private readonly secureContext?: tls.SecureContext;
+  /** Closed by the client: a request that still holds it is not sent on it (and is retried on the new one). */
+  private closed = false;
 
   constructor(private readonly server: string, private readonly tlsOptions: Credentials['tls']) {
     // One TLS context per connection: given only ca/cert/key, Node parses every PEM for each new socket.
@@ -68,6 +70,7 @@ export class Connection {
    * costs them one timeout together). After it, a request goes on the wire.
    */
   async ready(x: Attempt): Promise<void> {
+    if (this.closed) throw notSent('the connection was closed for new client credentials');
     if (this.session && (this.session.closed || this.session.destroyed)) this.session = undefined;
     if (!this.session && !this.agent) await (this.opening ??= this.open(x).finally(() => { this.opening = undefined; }));
   }
@@ -99,6 +102,7 @@ export class Connection {
    * client certificate changes (an exec plugin rotated it), as client-go does.
    */
   close(): void {
+    this.closed = true;
     this.session?.close();
     this.session = undefined;
     this.agent?.destroy();
