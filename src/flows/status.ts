@@ -45,7 +45,7 @@ async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: {
   const { clusters, skipped, explicit } = found;
   for (let round = 1; ; round++) {
     const verdict = await ui.step(round === 1 ? 'Ask every cluster' : `Ask every cluster again (round ${round})`, async (s) => {
-      const v = evaluateStatus({ contexts: await gatherStatus(clusters, { requestTimeoutMs: o.requestTimeoutMs, log: ui.verbose }), explicit, skipped, now: Date.now() });
+      const v = evaluateStatus({ contexts: await gatherStatus(clusters, { requestTimeoutMs: o.requestTimeoutMs, log: ui.verbose, env: o.env }), explicit, skipped, now: Date.now() });
       // A round of --watch that is not the last shows its failures; the report shows the last round's (once).
       if (o.watch) for (const c of v.checks.filter((c) => c.status === 'fail')) s.note(`${ui.style.mark.fail} [${c.id}] ${c.message}`);
       return v;

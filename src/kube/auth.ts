@@ -31,11 +31,13 @@ export interface AuthOptions {
 
 type Raw = Record<string, any>;
 
-// Kubeconfig fields read here; any other (auth providers, proxies) goes through @kubernetes/client-node,
+// Kubeconfig fields read here; any other (auth providers) goes through @kubernetes/client-node,
 // whose import alone costs more than a whole `status` run.
 const OWN_USER = new Set(['token', 'tokenFile', 'client-certificate', 'client-certificate-data', 'client-key', 'client-key-data', 'username', 'password',
   'exec', 'as', 'as-uid', 'as-groups', 'as-user-extra']);
-const OWN_CLUSTER = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions']);
+// proxy-url and disable-compression are the connection's business (connection.ts, client.ts), not credentials.
+const OWN_CLUSTER = new Set(['server', 'certificate-authority', 'certificate-authority-data', 'insecure-skip-tls-verify', 'tls-server-name', 'extensions',
+  'proxy-url', 'disable-compression']);
 
 const b64 = (s: string) => Buffer.from(s, 'base64');
 

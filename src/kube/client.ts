@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, describe } from '../errors.js';
 import { credentialSource, type AuthOptions, type Credentials, type CredentialSource } from './auth.js';
-import { Connection, REFUSED_STREAM } from './connection.js';
-import type { ResolvedContext } from './kubeconfig.js';
+import { Connection, REFUSED_STREAM, type Health } from './connection.js';
+import { clusterOf, type ResolvedContext } from './kubeconfig.js';
+import { proxyForCluster } from './proxy-choice.js';
+import { userAgent } from './user-agent.js';
 
 export interface KubeRequest {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -68,6 +70,10 @@ export interface ClientOptions {
   deadline?: number;
   /** Exec plugins shared with the command's other clients, the token file period. */
   auth?: AuthOptions;
+  /** The host's environment: HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ... (none read without it). */
+  env?: NodeJS.ProcessEnv;
+  /** The HTTP/2 health check's intervals (client-go's by default). */
+  health?: Health;
 }
 
 const TRANSIENT_STATUS = new Set([429, 500, 502, 503, 504]);
@@ -124,8 +130,20 @@ const NO_TIMEOUT_MS = 2 ** 31 - 1;
  * unknown fields; @kubernetes/client-node is loaded only for auth providers.
  */
 export async function createClient(ctx: ResolvedContext, opts: ClientOptions = {}): Promise<KubeClient> {
-  return new RawClient(ctx, opts);
+  const cluster = clusterOf(ctx);
+  let proxy: URL | undefined;
+  try {
+    proxy = proxyForCluster(cluster['proxy-url'], ctx.server, opts.env);
+  } catch (e) {
+    throw new CliError('usage', `context ${ctx.name}: ${describe(e)}`, { context: ctx.name, hint: 'unset HTTP_PROXY, or reach the cluster over https' });
+  }
+  // client-go asks for gzip unless the cluster says disable-compression.
+  const compression = cluster['disable-compression'] !== true;
+  return new RawClient(ctx, opts, { proxy, compression });
 }
+
+/** How a client talks to its cluster beyond credentials: decided once, from the kubeconfig and the environment. */
+interface Wire { proxy?: URL; compression: boolean }
 
 class RawClient implements KubeClient {
   requestCount = 0;
@@ -137,7 +155,7 @@ class RawClient implements KubeClient {
   private connectedWith?: Credentials['tls'];
   private source?: CredentialSource;
 
-  constructor(private ctx: ResolvedContext, private opts: ClientOptions, source?: CredentialSource) {
+  constructor(private ctx: ResolvedContext, private opts: ClientOptions, private wire: Wire, source?: CredentialSource) {
     this.context = ctx.name;
     this.server = ctx.server;
     this.signal = opts.signal;
@@ -145,7 +163,7 @@ class RawClient implements KubeClient {
   }
 
   detached(): KubeClient {
-    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.source);
+    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.wire, this.source);
     d.connection = this.connection;
     d.connectedWith = this.connectedWith;
     return d;
@@ -203,7 +221,7 @@ class RawClient implements KubeClient {
       this.connection = undefined;
     }
     if (!this.connection) {
-      this.connection = new Connection(this.server, c.tls);
+      this.connection = new Connection(this.server, c.tls, { proxy: this.wire.proxy, env: this.opts.env, health: this.opts.health });
       this.connectedWith = c.tls;
     }
     return this.connection;
@@ -233,7 +251,8 @@ class RawClient implements KubeClient {
     const perAttempt = this.perAttemptMs(req);
     const timeoutMs = Math.min(perAttempt, left, NO_TIMEOUT_MS);
     const exchange = { method, url, body, timeoutMs, signal: this.signal,
-      headers: { ...c.headers, Accept: req.accept ?? 'application/json',
+      headers: { ...c.headers, Accept: req.accept ?? 'application/json', 'User-Agent': userAgent(),
+        ...(this.wire.compression ? { 'Accept-Encoding': 'gzip' } : {}),
         ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}) } };
     let answer;
     try {
@@ -278,9 +297,11 @@ function connectReason(e: NodeJS.ErrnoException): string {
     case 'ENOTFOUND': return 'host name not found';
     case 'ECONNRESET': return 'connection reset';
     case REFUSED_STREAM: return 'the server refused the request (overloaded or shutting down)';
+    case 'EPROXY': return e.message;
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
-    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE': return `TLS: server certificate not trusted (${e.code})`;
+    case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY': return `TLS: server certificate not trusted (${e.code})`;
     default: return e.code ? `${e.code}` : describe(e);
   }
 }

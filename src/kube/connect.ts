@@ -1,6 +1,7 @@
 import { createClient, type KubeClient } from './client.js';
 import { ExecPlugins } from './exec-plugin.js';
-import { kubeconfigFiles, loadKubeconfig, resolveContexts, type ResolvedContext } from './kubeconfig.js';
+import { inClusterKubeconfig } from './in-cluster.js';
+import { kubeconfigFiles, loadKubeconfig, resolveContexts, type MergedKubeconfig, type ResolvedContext } from './kubeconfig.js';
 import { CliError, describe, usageError } from '../errors.js';
 
 export interface Cluster { ctx: ResolvedContext; client: KubeClient }
@@ -17,6 +18,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** The command's deadline (--timeout): no request or retry runs past it. */
   deadline?: number;
+  /** Where a pod's service account is mounted (tests give another folder). */
+  serviceAccountDir?: string;
   /** The command's exec credential plugins (with its terminal), shared by every client; else the clients' own. */
   plugins?: ExecPlugins;
 }
@@ -24,14 +27,18 @@ export interface ConnectOptions {
 const clientsFor = (resolved: ResolvedContext[], opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster[]> => {
   const plugins = opts.plugins ?? new ExecPlugins({ env: opts.env });
   return Promise.all(resolved.map(async (ctx) => ({ ctx, client: await createClient(ctx,
-    { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, auth: { plugins } }) })));
+    { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, env: opts.env, auth: { plugins } }) })));
 };
+
+/** The kubeconfig kubectl would use; in a pod without one, the pod's service account (context `in-cluster`), as client-go. */
+export function kubeconfigInUse(opts: Pick<ConnectOptions, 'kubeconfig' | 'env' | 'serviceAccountDir'>): MergedKubeconfig {
+  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
+  return cfg.contexts.size ? cfg : inClusterKubeconfig(opts.env, opts.serviceAccountDir) ?? cfg;
+}
 
 /** Resolves every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
-  const resolved = resolveContexts(cfg, opts.contexts);
-  return clientsFor(resolved, opts);
+  return clientsFor(resolveContexts(kubeconfigInUse(opts), opts.contexts), opts);
 }
 
 /**
@@ -40,7 +47,7 @@ export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
  * skipped with its reason instead of stopping the command.
  */
 export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promise<{ clusters: Cluster[]; skipped: { context: string; reason: string }[] }> {
-  const cfg = loadKubeconfig(kubeconfigFiles(opts.kubeconfig, opts.env));
+  const cfg = kubeconfigInUse(opts);
   if (!cfg.contexts.size) resolveContexts(cfg, []); // throws the usual "no contexts in kubeconfig"
   const skipped: { context: string; reason: string }[] = [];
   const resolved: ResolvedContext[] = [];

@@ -148,6 +148,7 @@ function resolveOne(cfg: MergedKubeconfig, name: string): ResolvedContext {
       throw new CliError('usage', `context ${name}: ${k} file ${v} does not exist`, { hint: 'fix the path in the kubeconfig', context: name });
     }
   }
+  checkClusterTls(name, clusterName, cluster.value);
   const namespace = typeof ctx.value.namespace === 'string' ? ctx.value.namespace : undefined;
   return {
     name,
@@ -163,4 +164,31 @@ function resolveOne(cfg: MergedKubeconfig, name: string): ResolvedContext {
       contexts: [{ name, context: { ...ctx.value, user: userName || 'anonymous' } }],
     },
   };
+}
+
+/** The cluster entry of a resolved context, as written in the kubeconfig. */
+export const clusterOf = (ctx: Pick<ResolvedContext, 'kubeconfig'>): Raw =>
+  ((ctx.kubeconfig.clusters as { cluster?: Raw }[] | undefined)?.[0]?.cluster ?? {});
+
+/**
+ * What client-go refuses before it dials: a CA together with insecure-skip-tls-verify (one of them is a
+ * mistake, and guessing which would be either insecure or a failure later), and a proxy-url of a
+ * scheme it cannot speak.
+ */
+function checkClusterTls(name: string, clusterName: string, c: Raw): void {
+  if (c['insecure-skip-tls-verify'] === true && (c['certificate-authority'] || c['certificate-authority-data'])) {
+    throw new CliError('usage', `context ${name}: cluster ${clusterName} sets insecure-skip-tls-verify and a certificate authority: `
+      + 'specifying a root certificates file with the insecure flag is not allowed',
+    { context: name, hint: `remove insecure-skip-tls-verify from cluster ${clusterName} (its CA is enough to trust the server), or remove its certificate-authority` });
+  }
+  const proxy = c['proxy-url'];
+  if (proxy === undefined || proxy === '') return;
+  let scheme = '';
+  try {
+    scheme = new URL(String(proxy)).protocol.replace(/:$/, '');
+  } catch { /* reported below */ }
+  if (!['http', 'https', 'socks5'].includes(scheme)) {
+    throw new CliError('usage', `context ${name}: cluster ${clusterName} has proxy-url ${scheme ? `scheme "${scheme}"` : 'that is not a URL'}: only http, https and socks5 are supported`,
+      { context: name, hint: 'write it as http://HOST:PORT, https://HOST:PORT or socks5://HOST:PORT' });
+  }
 }

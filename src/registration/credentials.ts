@@ -1,6 +1,6 @@
 import { ApiError, ConnectError, createClient, type ClientOptions, type KubeClient } from '../kube/client.js';
 import { usageError } from '../errors.js';
-import { parseKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
+import { clusterOf, parseKubeconfig, resolveContexts, type ResolvedContext } from '../kube/kubeconfig.js';
 import { selfAccessReview, type Permission } from '../kube/access.js';
 
 /** What the control-plane operator needs in a data plane: managing CassandraDatacenters in the operator namespace. */
@@ -67,9 +67,16 @@ export function storedContext(kubeconfig: string, contextName: string, source = 
   return ctx;
 }
 
-/** A client that talks to a data plane with the credentials the control plane holds for it. */
-export async function storedClient(kubeconfig: string, contextName: string, opts: ClientOptions = {}): Promise<KubeClient> {
-  return createClient(storedContext(kubeconfig, contextName), opts);
+/**
+ * A client that talks to a data plane with the credentials the control plane holds for it. From this
+ * machine it goes the way `via` (the data plane's own context) goes to the same server: through its
+ * kubeconfig proxy-url; the environment's proxies (opts.env) otherwise.
+ */
+export async function storedClient(kubeconfig: string, contextName: string, opts: ClientOptions = {}, via?: ResolvedContext): Promise<KubeClient> {
+  const ctx = storedContext(kubeconfig, contextName);
+  const proxy = via && via.server === ctx.server ? clusterOf(via)['proxy-url'] : undefined;
+  if (proxy && !clusterOf(ctx)['proxy-url']) clusterOf(ctx)['proxy-url'] = proxy;
+  return createClient(ctx, opts);
 }
 
 /** Whether the credentials may do what the control-plane operator needs in the namespace. */

@@ -22,6 +22,8 @@ export interface RegisterOptions {
   dryRun: boolean;
   force: boolean;
   tokenTtlSeconds: number;
+  /** The host's environment: stored credentials are checked through its proxies (HTTPS_PROXY, NO_PROXY). */
+  env?: NodeJS.ProcessEnv;
   /** Server addresses the control plane should use, per data-plane context (default: the kubeconfig's). */
   apiServers: Record<string, string>;
   /**
@@ -262,7 +264,7 @@ function storedAccess(dp: Cluster, opts: RegisterOptions): StoredAccess {
   const asked = new Map<string, Promise<AccessVerdict>>();
   return (kubeconfig) => {
     if (!asked.has(kubeconfig)) {
-      asked.set(kubeconfig, storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000, signal: dp.client.signal })
+      asked.set(kubeconfig, storedClient(kubeconfig, dp.ctx.name, { timeoutMs: 10_000, signal: dp.client.signal, env: opts.env }, dp.ctx)
         .then((client) => checkAccess(client, opts.namespace, opts.clusterScoped)));
     }
     return asked.get(kubeconfig)!;

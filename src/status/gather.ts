@@ -24,6 +24,8 @@ export interface GatherOptions {
   /** Per-request timeout for clients built from ClientConfig credentials (the user's clients have theirs). */
   requestTimeoutMs: number;
   log?: (line: string) => void;
+  /** The host's environment: those clients go through its proxies (HTTPS_PROXY, NO_PROXY). */
+  env?: NodeJS.ProcessEnv;
 }
 
 /** The cluster stopped answering (or stopped accepting our credentials) part-way. */
@@ -186,7 +188,7 @@ async function clientConfigFacts(controlPlane: string, cc: KubeObject, secret: K
       f.tokenExpiresAt = claims.expiresAt?.toISOString();
       f.serviceAccount = claims.subject?.replace(/^system:serviceaccount:/, '').replace(':', '/');
     }
-    client = await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: 0, log: opts.log && ((l) => opts.log!(`ClientConfig ${f.name} -> ${l}`)) });
+    client = await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: 0, env: opts.env, log: opts.log && ((l) => opts.log!(`ClientConfig ${f.name} -> ${l}`)) });
   } catch (e) {
     return { ...f, problem: `its kubeconfig is unusable: ${credentialFailure(e).reason}` };
   }

@@ -15,7 +15,7 @@ export const register: Step<RegisterRun> = {
     const before = new Map<Target, number>([cp, ...ctx.dataPlanes].map((t) => [t, t.objects.length]));
     try {
       const r = await registerDataPlanes(cp, ctx.dataPlanes, { ...ctx.registration, namespace: ctx.namespace, dryRun: ctx.dryRun, force: ctx.force,
-        deadline: ctx.deadline, interrupt: ctx.interrupt }, s.note);
+        deadline: ctx.deadline, interrupt: ctx.interrupt, env: ctx.connection.env }, s.note);
       ctx.report.registrations.push(...r.registrations);
       gate(r.checks, ctx, s);
     } finally {

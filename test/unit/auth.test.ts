@@ -37,4 +37,9 @@ describe('credentials read without client-node', () => {
     const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: '/nonexistent/plugin', interactiveMode: 'Never' };
     expect((await staticCredentials(ctx({}, { token: 'abc', exec }))).headers).toEqual({ Authorization: 'Bearer abc' });
   });
+
+  it('reads a cluster with proxy-url or disable-compression itself (the connection handles them)', async () => {
+    expect((await staticCredentials(ctx({ 'proxy-url': 'socks5://proxy:1080', 'disable-compression': true }, { token: 't' }))).headers)
+      .toEqual({ Authorization: 'Bearer t' });
+  });
 });
