@@ -210,6 +210,17 @@ describe('a plugin that hangs', () => {
     expect(alive(runs()[0].pid)).toBe(false);
   });
 
+  it('is stopped at the command\'s deadline when that comes first: a timeout (exit 4)', async () => {
+    const file = kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'hang' }) }, ['u']);
+    const [c] = (await connect({ kubeconfig: file, env: { PATH: process.env.PATH }, contexts: ['c1'], plugins: new ExecPlugins(host()),
+      deadline: Date.now() + 700, retries: 0 })).map((x) => x.client);
+    const e = toCliError(await c!.request({ path: '/api' }).catch((x) => x), 'cannot use context c1');
+    expect(e).toMatchObject({ exit: 'timeout',
+      message: 'cannot use context c1: credentials for context c1 could not be obtained: the exec plugin plugin.cjs was still running at the deadline (stopped it)' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(runs()[0].pid)).toBe(false);
+  });
+
   it('is killed on Ctrl-C (the abort of the requests)', async () => {
     const ctrlC = new AbortController();
     const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'hang' }) }, ['u']), ['c1'], { signal: ctrlC.signal });
