@@ -254,8 +254,11 @@ describe('a 401', () => {
 });
 
 describe('a client certificate from a plugin', () => {
-  it('is used for the connection, and a renewed certificate opens a new connection', async () => {
-    const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'cert', CERT_DIR: pki.dir, PLUGIN_TTL_MS: '600' }) }, ['u']), ['c1']);
+  it('is used for the connection, and a renewed certificate opens a new connection (a server that requires client certificates)', async () => {
+    const strict = await startApiServer(pki, 'h2', true);
+    const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'cert', CERT_DIR: pki.dir, PLUGIN_TTL_MS: '600' }) }, ['u'],
+      { server: strict.url }), ['c1']);
+    const server = strict;
     await Promise.all([c!.request({ path: '/1' }), c!.request({ path: '/2' })]);
     await c!.request({ path: '/3' });
     expect(server.connections).toEqual(['user-1']);
@@ -264,6 +267,7 @@ describe('a client certificate from a plugin', () => {
     expect(runs()).toHaveLength(2);
     expect(server.connections).toEqual(['user-1', 'user-2']);
     expect(server.requests.map((r) => `${r.path} ${r.cn}`)).toEqual(['/1 user-1', '/2 user-1', '/3 user-1', '/4 user-2']);
+    strict.close();
   });
 
   it('a client without a command of its own still runs the plugin (createClient alone)', async () => {
