@@ -207,8 +207,8 @@ class RawClient implements KubeClient {
       if (e instanceof CliError) throw e; // a kubeconfig kubectl refuses too
       // Exec plugins and unreadable files fail here; the message is the plugin's stderr, never a credential.
       const why = describe(e).trim() || 'the credential plugin failed without a message';
-      throw new ConnectError('ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context,
-        (e as { hint?: string }).hint);
+      const { hint, atDeadline } = e as { hint?: string; atDeadline?: boolean };
+      throw new ConnectError(atDeadline ? 'EDEADLINE' : 'ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context, hint);
     }
   }
 

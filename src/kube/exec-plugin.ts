@@ -31,7 +31,7 @@ export interface RunBound {
 
 /** A plugin failure: one line for the error, and what to do about it. */
 export class PluginError extends Error {
-  constructor(message: string, readonly hint?: string) {
+  constructor(message: string, readonly hint?: string, /** Stopped by the command's deadline rather than the request's timeout. */ readonly atDeadline = false) {
     super(message);
     this.name = 'PluginError';
   }
@@ -92,7 +92,7 @@ export class ExecPlugin {
     // A plugin that prompts waits for a person: only the command's deadline bounds it.
     const left = bound.deadline - Date.now();
     const timeoutMs = Math.min(interactive ? Infinity : bound.timeoutMs, left);
-    if (timeoutMs <= 0) throw new PluginError(`no time left to run the exec plugin ${name} before the deadline`);
+    if (timeoutMs <= 0) throw new PluginError(`no time left to run the exec plugin ${name} before the deadline`, undefined, true);
     const { execa } = await import('execa');
     const env = { ...host.env, ...Object.fromEntries(config.env.map((e) => [e.name, e.value])),
       KUBERNETES_EXEC_INFO: execInfo(config, interactive, this.cluster) };
@@ -117,7 +117,11 @@ export class ExecPlugin {
       throw new PluginError(`exec plugin ${config.command} not found`,
         config.installHint?.trim() || 'install it, or fix users[].user.exec.command in the kubeconfig (a name is looked up in PATH)');
     }
-    if (r.timedOut) throw new PluginError(`the exec plugin ${name} gave no credentials within ${timeoutMs} ms (stopped it)`);
+    if (r.timedOut) {
+      const atDeadline = timeoutMs === left;
+      throw new PluginError(atDeadline ? `the exec plugin ${name} was still running at the deadline (stopped it)`
+        : `the exec plugin ${name} gave no credentials within ${timeoutMs} ms (stopped it)`, undefined, atDeadline);
+    }
     if (r.failed) {
       const how = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `failed (${r.code ?? r.signal ?? 'no exit code'})`;
       throw new PluginError(lastLine ? `${lastLine} (exec plugin ${name} ${how})` : `exec plugin ${name} ${how}`);

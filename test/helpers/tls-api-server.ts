@@ -56,10 +56,13 @@ export interface TestApiServer {
 
 const peerCn = (s: TLSSocket) => String(s.getPeerCertificate()?.subject?.CN ?? '');
 
-/** Starts a server that asks for client certificates (without requiring one); HTTP/2, or HTTP/1.1 only. */
-export async function startApiServer(pki: Pki, protocol: 'h2' | 'http/1.1' = 'h2'): Promise<TestApiServer> {
+/**
+ * Starts a server that asks for client certificates (requires one signed by the CA when `requireClientCert`,
+ * as kube-apiserver does for a certificate user); HTTP/2, or HTTP/1.1 only.
+ */
+export async function startApiServer(pki: Pki, protocol: 'h2' | 'http/1.1' = 'h2', requireClientCert = false): Promise<TestApiServer> {
   const options = { key: readFileSync(pki.file('server.key')), cert: readFileSync(pki.file('server.crt')), ca: readFileSync(pki.file('ca.crt')),
-    requestCert: true, rejectUnauthorized: false };
+    requestCert: true, rejectUnauthorized: requireClientCert };
   const s: Omit<TestApiServer, 'url' | 'close'> = {
     requests: [], connections: [], answer: () => ({ status: 200 }),
     header: (r, name) => r.lines.filter(([k]) => k === name.toLowerCase()).map(([, v]) => v),

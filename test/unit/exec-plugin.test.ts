@@ -210,6 +210,17 @@ describe('a plugin that hangs', () => {
     expect(alive(runs()[0].pid)).toBe(false);
   });
 
+  it('is stopped at the command\'s deadline when that comes first: a timeout (exit 4)', async () => {
+    const file = kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'hang' }) }, ['u']);
+    const [c] = (await connect({ kubeconfig: file, env: { PATH: process.env.PATH }, contexts: ['c1'], plugins: new ExecPlugins(host()),
+      deadline: Date.now() + 700, retries: 0 })).map((x) => x.client);
+    const e = toCliError(await c!.request({ path: '/api' }).catch((x) => x), 'cannot use context c1');
+    expect(e).toMatchObject({ exit: 'timeout',
+      message: 'cannot use context c1: credentials for context c1 could not be obtained: the exec plugin plugin.cjs was still running at the deadline (stopped it)' });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(alive(runs()[0].pid)).toBe(false);
+  });
+
   it('is killed on Ctrl-C (the abort of the requests)', async () => {
     const ctrlC = new AbortController();
     const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'hang' }) }, ['u']), ['c1'], { signal: ctrlC.signal });
@@ -243,8 +254,11 @@ describe('a 401', () => {
 });
 
 describe('a client certificate from a plugin', () => {
-  it('is used for the connection, and a renewed certificate opens a new connection', async () => {
-    const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'cert', CERT_DIR: pki.dir, PLUGIN_TTL_MS: '600' }) }, ['u']), ['c1']);
+  it('is used for the connection, and a renewed certificate opens a new connection (a server that requires client certificates)', async () => {
+    const strict = await startApiServer(pki, 'h2', true);
+    const [c] = await clients(kubeconfig({ u: execUser({}, { PLUGIN_MODE: 'cert', CERT_DIR: pki.dir, PLUGIN_TTL_MS: '600' }) }, ['u'],
+      { server: strict.url }), ['c1']);
+    const server = strict;
     await Promise.all([c!.request({ path: '/1' }), c!.request({ path: '/2' })]);
     await c!.request({ path: '/3' });
     expect(server.connections).toEqual(['user-1']);
@@ -253,6 +267,7 @@ describe('a client certificate from a plugin', () => {
     expect(runs()).toHaveLength(2);
     expect(server.connections).toEqual(['user-1', 'user-2']);
     expect(server.requests.map((r) => `${r.path} ${r.cn}`)).toEqual(['/1 user-1', '/2 user-1', '/3 user-1', '/4 user-2']);
+    strict.close();
   });
 
   it('a client without a command of its own still runs the plugin (createClient alone)', async () => {
