@@ -23,8 +23,8 @@ export interface CommandHost {
   readonly io: Io;
   globals(): GlobalOptions & { kubeconfig?: string };
   setExit(code: number): void;
-  /** The command's exec credential plugins: our terminal lent to them unless --no-input. */
-  plugins(g: GlobalOptions): ExecPlugins;
+  /** The command's exec credential plugins: our terminal lent to them (the spinner stopped) unless --no-input. */
+  plugins(g: GlobalOptions, ui: Reporter): ExecPlugins;
   /** Adds a command with its summary, description, examples and flags. */
   command(name: string, summary: string, description: string, options: Option[]): Command;
   /** A command's action: runs `flow` with a reporter and a report, renders the report, sets the exit code. */

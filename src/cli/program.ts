@@ -1,6 +1,7 @@
 import { Command, Help, Option } from 'commander';
 import { usageError } from '../errors.js';
 import { ExecPlugins } from '../kube/exec-plugin.js';
+import type { Reporter } from '../ui/reporter.js';
 import { version } from '../version.js';
 import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
@@ -51,8 +52,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     setExit(await execute(name, g, io, (ui, report, interrupt) => flow(opts, g, ui, report, interrupt)));
   };
   let plugins: ExecPlugins | undefined;
-  const execPlugins = (g: GlobalOptions) => plugins ??= new ExecPlugins({ env: io.env, stdin: io.stdin, stderr: io.stderr,
-    stdinUnavailable: g.input ? undefined : '--no-input was given' });
+  const execPlugins = (g: GlobalOptions, ui: Reporter) => plugins ??= new ExecPlugins({ env: io.env, stdin: io.stdin, stderr: io.stderr,
+    stdinUnavailable: g.input ? undefined : '--no-input was given', aside: (fn) => ui.aside(fn) });
   const host: CommandHost = { io, globals, setExit, command, action, plugins: execPlugins };
 
   defineInstall(host);

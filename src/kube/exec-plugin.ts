@@ -18,6 +18,8 @@ export interface PluginHost {
   stderr?: { write(chunk: string | Uint8Array): unknown };
   /** Why stdin must not be lent even on a terminal (--no-input). */
   stdinUnavailable?: string;
+  /** Runs a plugin with the terminal to itself (our spinner stopped meanwhile). */
+  aside?: <T>(fn: () => Promise<T>) => Promise<T>;
 }
 
 /** How long one run may take, and what stops it. */
@@ -94,24 +96,7 @@ export class ExecPlugin {
     const timeoutMs = Math.min(interactive ? Infinity : bound.timeoutMs, left);
     if (timeoutMs <= 0) throw new PluginError(`no time left to run the exec plugin ${name} before the deadline`, undefined, true);
     const { execa } = await import('execa');
-    const env = { ...host.env, ...Object.fromEntries(config.env.map((e) => [e.name, e.value])),
-      KUBERNETES_EXEC_INFO: execInfo(config, interactive, this.cluster) };
-    const child = execa(config.command, config.args, {
-      env, extendEnv: false, reject: false, stripFinalNewline: false,
-      // Our terminal itself (a password prompt needs the tty), a stream piped in (tests), else nothing.
-      stdin: !interactive || !host.stdin ? 'ignore' : typeof host.stdin.fd === 'number' ? host.stdin.fd as never : 'pipe',
-      timeout: Number.isFinite(timeoutMs) ? timeoutMs : undefined, cancelSignal: bound.signal, forceKillAfterDelay: 2000,
-    });
-    const piped = interactive && host.stdin && typeof host.stdin.fd !== 'number' ? host.stdin : undefined;
-    if (piped && child.stdin) piped.pipe(child.stdin);
-    let lastLine = '';
-    child.stderr?.on('data', (chunk: Buffer) => {
-      host.stderr?.write(chunk);
-      const lines = chunk.toString('utf8').split('\n').map((l) => l.trim()).filter(Boolean);
-      if (lines.length) lastLine = lines.at(-1)!;
-    });
-    const r = await child;
-    if (piped && child.stdin) piped.unpipe(child.stdin);
+    const r = await (host.aside ?? ((fn) => fn()))(() => this.spawn(execa, interactive, timeoutMs, bound.signal));
     if (r.isCanceled && bound.signal?.aborted) throw bound.signal.reason;
     if (r.code === 'ENOENT') {
       throw new PluginError(`exec plugin ${config.command} not found`,
@@ -124,10 +109,34 @@ export class ExecPlugin {
     }
     if (r.failed) {
       const how = r.exitCode !== undefined ? `exited with code ${r.exitCode}` : `failed (${r.code ?? r.signal ?? 'no exit code'})`;
-      throw new PluginError(lastLine ? `${lastLine} (exec plugin ${name} ${how})` : `exec plugin ${name} ${how}`);
+      throw new PluginError(r.lastLine ? `${r.lastLine} (exec plugin ${name} ${how})` : `exec plugin ${name} ${how}`);
     }
-    const cred = readExecCredential(String(r.stdout), config.apiVersion);
+    const cred = readExecCredential(r.stdout, config.apiVersion);
     if (typeof cred === 'string') throw new PluginError(`${cred} (exec plugin ${name})`);
     return cred;
+  }
+
+  /** Runs the plugin once: its stderr passed through (the last line kept for an error), our stdin lent when interactive. */
+  private async spawn(execa: typeof import('execa').execa, interactive: boolean, timeoutMs: number, signal?: AbortSignal) {
+    const { config, host } = this;
+    const env = { ...host.env, ...Object.fromEntries(config.env.map((e) => [e.name, e.value])),
+      KUBERNETES_EXEC_INFO: execInfo(config, interactive, this.cluster) };
+    const child = execa(config.command, config.args, {
+      env, extendEnv: false, reject: false, stripFinalNewline: false,
+      // Our terminal itself (a password prompt needs the tty), a stream piped in (tests), else nothing.
+      stdin: !interactive || !host.stdin ? 'ignore' : typeof host.stdin.fd === 'number' ? host.stdin.fd as never : 'pipe',
+      timeout: Number.isFinite(timeoutMs) ? timeoutMs : undefined, cancelSignal: signal, forceKillAfterDelay: 2000,
+    });
+    const piped = interactive && host.stdin && typeof host.stdin.fd !== 'number' ? host.stdin : undefined;
+    if (piped && child.stdin) piped.pipe(child.stdin);
+    let tail = '';
+    child.stderr?.on('data', (chunk: Buffer) => {
+      host.stderr?.write(chunk);
+      tail = (tail + chunk.toString('utf8')).slice(-4096);
+    });
+    const r = await child;
+    if (piped && child.stdin) piped.unpipe(child.stdin);
+    const lastLine = tail.split('\n').map((l) => l.trim()).filter(Boolean).at(-1);
+    return { ...r, stdout: String(r.stdout), lastLine };
   }
 }

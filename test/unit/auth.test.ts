@@ -33,6 +33,13 @@ describe('credentials read without client-node', () => {
     expect((await staticCredentials(ctx({}, { username: 'admin', password: 'pw' }))).headers.Authorization).toBe(`Basic ${b64('admin:pw')}`);
   });
 
+  it('the legacy auth-provider section still goes through client-node (an oidc id-token that has not expired: no network)', async () => {
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const jwt = [part({ alg: 'RS256' }), part({ iss: 'https://idp.invalid', exp: Math.floor(Date.now() / 1000) + 3600 }), 'c2ln'].join('.');
+    const c = await staticCredentials(ctx({}, { 'auth-provider': { name: 'oidc', config: { 'id-token': jwt, 'idp-issuer-url': 'https://idp.invalid', 'client-id': 'k' } } }));
+    expect(c.headers.Authorization).toBe(`Bearer ${jwt}`);
+  });
+
   it('a token or client certificate in the kubeconfig wins over an exec plugin (kubectl runs none then)', async () => {
     const exec = { apiVersion: 'client.authentication.k8s.io/v1', command: '/nonexistent/plugin', interactiveMode: 'Never' };
     expect((await staticCredentials(ctx({}, { token: 'abc', exec }))).headers).toEqual({ Authorization: 'Bearer abc' });

@@ -138,16 +138,19 @@ describe('what a plugin is given', () => {
     expect(runs()[0].info).toEqual({ kind: 'ExecCredential', apiVersion: 'client.authentication.k8s.io/v1beta1', spec: { interactive: false } });
   });
 
-  it('passes its stderr through, and lends stdin when interactive (a terminal, IfAvailable, not --no-input)', async () => {
+  it('passes its stderr through, and lends stdin when interactive (a terminal, IfAvailable, not --no-input), the terminal set aside', async () => {
     const stdin = Object.assign(new PassThrough(), { isTTY: true });
     const stderr: string[] = [];
-    const plugins = new ExecPlugins(host({ stdin, stderr: { write: (s) => stderr.push(String(s)) } }));
+    let asides = 0;
+    const aside = <T>(fn: () => Promise<T>) => { asides++; return fn(); };
+    const plugins = new ExecPlugins(host({ stdin, stderr: { write: (s) => stderr.push(String(s)) }, aside }));
     const [c] = await clients(kubeconfig({ u: execUser({ interactiveMode: 'IfAvailable' }, { PLUGIN_MODE: 'stdin' }) }, ['u']), ['c1'], { plugins });
     stdin.write('typed-token\n');
     await c!.request({ path: '/api' });
     expect(runs()[0].info.spec).toEqual({ interactive: true });
     expect(bearer()).toEqual(['Bearer typed-token']);
     expect(stderr.join('')).toContain('plugin: run 1');
+    expect(asides).toBe(1);
   });
 
   it('does not lend stdin with --no-input or without a terminal (IfAvailable), nor for Never', async () => {
