@@ -1,4 +1,5 @@
 import type { Command, Option } from 'commander';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import type { OutputFormat } from '../report/render.js';
 import type { ReportDraft } from '../run/report.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -22,6 +23,8 @@ export interface CommandHost {
   readonly io: Io;
   globals(): GlobalOptions & { kubeconfig?: string };
   setExit(code: number): void;
+  /** The command's exec credential plugins: our terminal lent to them (the spinner stopped) unless --no-input. */
+  plugins(g: GlobalOptions, ui: Reporter): ExecPlugins;
   /** Adds a command with its summary, description, examples and flags. */
   command(name: string, summary: string, description: string, options: Option[]): Command;
   /** A command's action: runs `flow` with a reporter and a report, renders the report, sets the exit code. */

@@ -11,9 +11,13 @@ export function parseContextList(values: string[] | string | undefined): string[
   return list.map((c) => c.trim());
 }
 
-export function durationFlag(flag: string, value: string): number {
+/**
+ * A duration flag in seconds, written as kubectl writes durations (1h30m, 1.5h, 500ms) or in days (30d).
+ * 0 only where it means "no limit" (`--request-timeout 0`, as in kubectl).
+ */
+export function durationFlag(flag: string, value: string, opts: { zeroIsNone?: boolean } = {}): number {
   const s = parseDuration(value);
-  if (!s) throw usageError(`${flag} ${value} is not a duration`, 'write it as 90s, 10m, 2h or 30d');
+  if (s === undefined || (s === 0 && !opts.zeroIsNone)) throw usageError(`${flag} ${value} is not a duration`, 'write it as 90s, 10m, 1h30m, 500ms or 30d');
   return s;
 }
 
@@ -29,7 +33,7 @@ export function namespaceFlag(ns: string): string {
 const MIN_TOKEN_TTL_SECONDS = 600;
 
 export function tokenTtlFlag(value: string): number {
-  const s = durationFlag('--token-ttl', value);
+  const s = Math.ceil(durationFlag('--token-ttl', value)); // the API takes whole seconds
   if (s < MIN_TOKEN_TTL_SECONDS) throw usageError(`--token-ttl ${value} is shorter than 10m, the shortest token Kubernetes issues`, 'e.g. --token-ttl 720h');
   return s;
 }

@@ -1,5 +1,7 @@
 import { Command, Help, Option } from 'commander';
 import { usageError } from '../errors.js';
+import { ExecPlugins } from '../kube/exec-plugin.js';
+import type { Reporter } from '../ui/reporter.js';
 import { version } from '../version.js';
 import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
@@ -32,13 +34,13 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     .addOption(new Option('-y, --yes', 'answer yes to confirmations'))
     .addOption(new Option('--no-input', 'never prompt, even on a terminal'))
     .addOption(new Option('--request-timeout <duration>',
-      'give up on one API request after this long (default: 30s, retried while --timeout allows; status: 5s, no retry)'))
+      'give up on one API request after this long; 0: no limit (default: 30s, retried while --timeout allows; status: 5s, no retry)'))
     .addHelpText('after', EXAMPLES.program);
 
   const globals = (): GlobalOptions & { kubeconfig?: string } => {
     const g = program.opts();
     return { output: g.output, quiet: g.quiet, verbose: g.verbose, input: g.input, yes: g.yes, kubeconfig: g.kubeconfig,
-      requestTimeoutMs: g.requestTimeout === undefined ? undefined : durationFlag('--request-timeout', g.requestTimeout) * 1000 };
+      requestTimeoutMs: g.requestTimeout === undefined ? undefined : durationFlag('--request-timeout', g.requestTimeout, { zeroIsNone: true }) * 1000 };
   };
   const command = (name: string, summary: string, description: string, options: Option[]) => {
     const c = program.command(name).summary(summary).description(description).addHelpText('after', EXAMPLES[name as keyof typeof EXAMPLES]);
@@ -49,7 +51,10 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
     const g = globals();
     setExit(await execute(name, g, io, (ui, report, interrupt) => flow(opts, g, ui, report, interrupt)));
   };
-  const host: CommandHost = { io, globals, setExit, command, action };
+  let plugins: ExecPlugins | undefined;
+  const execPlugins = (g: GlobalOptions, ui: Reporter) => plugins ??= new ExecPlugins({ env: io.env, stdin: io.stdin, stderr: io.stderr,
+    stdinUnavailable: g.input ? undefined : '--no-input was given', aside: (fn) => ui.aside(fn) });
+  const host: CommandHost = { io, globals, setExit, command, action, plugins: execPlugins };
 
   defineInstall(host);
   defineRegister(host);

@@ -1,6 +1,7 @@
 import { CliError } from '../errors.js';
 import { ApiError } from '../kube/client.js';
 import { connect, type Cluster } from '../kube/connect.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { findControlPlane } from '../kube/find-control-plane.js';
 import { addDatacenter, readCluster, validateDatacenter, waitDatacenterReady, type ClusterRef } from '../kube/k8ssandra-cluster.js';
 import { CLIENT_CONFIG } from '../kube/kinds.js';
@@ -31,6 +32,8 @@ import { deadlineFrom } from '../util/wait.js';
 export interface AddDcOptions {
   kubeconfig?: string;
   env: NodeJS.ProcessEnv;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
   cluster: string;
   dc: string;
   context: string;
@@ -122,7 +125,7 @@ export async function runAddDc(o: AddDcOptions, ui: Reporter, report: ReportDraf
     copyFrom: o.copyFrom };
   const ctx: AddDcRun = {
     ui, report, deadline, signal: o.interrupt?.signal, namespace: '', dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt, request,
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins },
     // Without --manifests or --operator-version, the data plane gets the control plane's version (set when it is found).
     releaseSource: { manifests: o.manifests, operatorVersion: o.operatorVersion },
     certManagerSource: { certManagerManifests: o.certManagerManifests, skipCertManager: o.skipCertManager },
@@ -137,7 +140,7 @@ const findTheControlPlane = (o: AddDcOptions): Step<AddDcRun> => ({
   async run(ctx, s) {
     const [newDc] = await connect({ ...ctx.connection, contexts: [o.context] });
     const found = await findControlPlane({ kubeconfig: o.kubeconfig, env: o.env, explicit: o.controlPlane, log: ctx.ui.verbose, signal: ctx.signal, deadline: ctx.deadline,
-      requestTimeoutMs: o.requestTimeoutMs });
+      requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins });
     s.note(`${found.context}: k8ssandra-operator ${found.operator.version ?? ''} control plane in namespace ${found.operator.namespace}`
       + (o.controlPlane ? '' : ` (found among ${found.probed} contexts)`));
     const cp = found.context === newDc!.ctx.name ? newDc! : (await connect({ ...ctx.connection, contexts: [found.context] }))[0]!;

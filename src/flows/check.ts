@@ -8,6 +8,7 @@ import { runSteps, type Step } from '../run/steps.js';
 import { lockTheClusters } from '../steps/lock.js';
 import { resolveContexts } from '../steps/resolve-contexts.js';
 import type { ProbeSettings } from '../defaults.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { checkRoutability } from '../routability/check.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { Interrupt } from '../util/interrupt.js';
@@ -16,6 +17,8 @@ import { deadlineFrom } from '../util/wait.js';
 export interface CheckOptions {
   kubeconfig?: string;
   env: NodeJS.ProcessEnv;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
   contexts: string[];
   controlPlane?: string;
   namespace: string;
@@ -54,7 +57,7 @@ export async function runCheck(o: CheckOptions, ui: Reporter, report: ReportDraf
   const deadline = deadlineFrom(o.timeoutMs);
   const signal = o.interrupt?.signal;
   await runSteps<CheckRun>({ ui, report, deadline, signal, interrupt: o.interrupt, namespace: o.namespace, dryRun: false, force: false, targets: [], dataPlanes: [], facts: [],
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal, deadline, requestTimeoutMs: o.requestTimeoutMs } }, checkSteps(o),
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal, deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins } }, checkSteps(o),
     { reportClusters: false });
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../errors.js';
 import { connect, connectAll, type Cluster } from '../kube/connect.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { evaluateStatus, type StatusVerdict } from '../status/report.js';
 import { gatherStatus } from '../status/gather.js';
 import type { Reporter } from '../ui/reporter.js';
@@ -9,6 +10,8 @@ import type { ReportDraft } from '../run/report.js';
 export interface StatusOptions {
   kubeconfig?: string;
   env: NodeJS.ProcessEnv;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
   /** The clusters to ask; empty: every context of the kubeconfig (those without the operator are left out). */
   contexts: string[];
   requestTimeoutMs: number;
@@ -27,7 +30,7 @@ export interface StatusOptions {
 export async function runStatus(o: StatusOptions, ui: Reporter, out: ReportDraft): Promise<void> {
   const explicit = o.contexts.length > 0;
   const { clusters, skipped } = await ui.step('Resolve contexts', async (s) => {
-    const opts = { kubeconfig: o.kubeconfig, env: o.env, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose };
+    const opts = { kubeconfig: o.kubeconfig, env: o.env, requestTimeoutMs: o.requestTimeoutMs, retries: 0, log: ui.verbose, plugins: o.plugins };
     const r = explicit ? { clusters: await connect({ ...opts, contexts: o.contexts }), skipped: [] } : await connectAll(opts);
     s.note(explicit ? `${r.clusters.length} context(s) from --contexts` : `every context of the kubeconfig: ${r.clusters.map((c) => c.ctx.name).join(', ')}`);
     return r;
@@ -43,7 +46,8 @@ async function rounds(o: StatusOptions, found: { clusters: Cluster[]; skipped: {
   for (let round = 1; ; round++) {
     const verdict = await ui.step(round === 1 ? 'Ask every cluster' : `Ask every cluster again (round ${round})`, async (s) => {
       const v = evaluateStatus({ contexts: await gatherStatus(clusters, { requestTimeoutMs: o.requestTimeoutMs, log: ui.verbose, env: o.env }), explicit, skipped, now: Date.now() });
-      for (const c of v.checks.filter((c) => c.status === 'fail')) s.note(`${ui.style.mark.fail} [${c.id}] ${c.message}`);
+      // A round of --watch that is not the last shows its failures; the report shows the last round's (once).
+      if (o.watch) for (const c of v.checks.filter((c) => c.status === 'fail')) s.note(`${ui.style.mark.fail} [${c.id}] ${c.message}`);
       return v;
     });
     record(verdict, out);

@@ -80,7 +80,7 @@ const resolve = (o: UninstallOptions): Step<UninstallRun> => ({
   async run(ctx, s) {
     const remoteCp = o.controlPlane && !o.contexts.includes(o.controlPlane) ? o.controlPlane : undefined;
     const cs = await connect({ kubeconfig: o.kubeconfig, env: o.env, contexts: [...o.contexts, ...(remoteCp ? [remoteCp] : [])], log: ctx.ui.verbose,
-      signal: ctx.signal, deadline: ctx.deadline, requestTimeoutMs: o.requestTimeoutMs });
+      signal: ctx.signal, deadline: ctx.deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins });
     for (const c of cs) s.note(`${c.ctx.name} -> ${c.ctx.server}${c.ctx.name === remoteCp ? ' (control plane: registrations only)' : ''}`);
     ctx.targets = cs.map((c) => newTarget(c, 'none'));
   },

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError, describe } from '../errors.js';
-import { pluginCredentials, staticCredentials, type Credentials } from './auth.js';
+import { credentialSource, type AuthOptions, type Credentials, type CredentialSource } from './auth.js';
 import { Connection, REFUSED_STREAM, type Health } from './connection.js';
 import { clusterOf, type ResolvedContext } from './kubeconfig.js';
 import { proxyForCluster } from './proxy-choice.js';
@@ -38,7 +38,7 @@ export class ApiError extends Error {
 
 /** A failure to reach the server at all (refused, reset, timed out, TLS, credentials plugin). */
 export class ConnectError extends Error {
-  constructor(readonly code: string, message: string, readonly context: string) {
+  constructor(readonly code: string, message: string, readonly context: string, readonly hint?: string) {
     super(message);
     this.name = 'ConnectError';
   }
@@ -68,6 +68,8 @@ export interface ClientOptions {
   signal?: AbortSignal;
   /** No attempt or retry runs past this time (ms since epoch): the command's --timeout. */
   deadline?: number;
+  /** Exec plugins shared with the command's other clients, the token file period. */
+  auth?: AuthOptions;
   /** The host's environment: HTTPS_PROXY, NO_PROXY, SSL_CERT_FILE, ... (none read without it). */
   env?: NodeJS.ProcessEnv;
   /** The HTTP/2 health check's intervals (client-go's by default). */
@@ -120,16 +122,12 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
-/** Static credentials are read once; plugin credentials are asked for per request (client-node caches them). */
-function credentialSource(ctx: ResolvedContext): () => Promise<Credentials> {
-  let fixed: Promise<Credentials | undefined> | undefined;
-  const plugin = pluginCredentials(ctx);
-  return async () => (await (fixed ??= Promise.resolve().then(() => staticCredentials(ctx)))) ?? plugin();
-}
+/** Node's timers fire at once beyond this (about 24.8 days): "no timeout" is this long. */
+const NO_TIMEOUT_MS = 2 ** 31 - 1;
 
 /**
  * One client per context, each with its own credentials. Requests are raw HTTP, so nothing drops
- * unknown fields; @kubernetes/client-node is loaded only for exec plugins and auth providers.
+ * unknown fields; @kubernetes/client-node is loaded only for auth providers.
  */
 export async function createClient(ctx: ResolvedContext, opts: ClientOptions = {}): Promise<KubeClient> {
   const cluster = clusterOf(ctx);
@@ -153,19 +151,27 @@ class RawClient implements KubeClient {
   readonly server: string;
   readonly signal?: AbortSignal;
   private connection?: Connection;
-  private credentials: () => Promise<Credentials>;
+  /** The client certificate the connection was opened with: another one needs a new connection. */
+  private connectedWith?: Credentials['tls'];
+  private source?: CredentialSource;
 
-  constructor(private ctx: ResolvedContext, private opts: ClientOptions, private wire: Wire, credentials?: () => Promise<Credentials>) {
+  constructor(private ctx: ResolvedContext, private opts: ClientOptions, private wire: Wire, source?: CredentialSource) {
     this.context = ctx.name;
     this.server = ctx.server;
     this.signal = opts.signal;
-    this.credentials = credentials ?? credentialSource(ctx);
+    this.source = source;
   }
 
   detached(): KubeClient {
-    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.wire, this.credentials);
+    const d = new RawClient(this.ctx, { ...this.opts, signal: undefined, deadline: undefined }, this.wire, this.source);
     d.connection = this.connection;
+    d.connectedWith = this.connectedWith;
     return d;
+  }
+
+  /** Read when first needed: a kubeconfig file that cannot be read fails the first request, naming the context. */
+  private credentials(): CredentialSource {
+    return this.source ??= credentialSource(this.ctx, this.opts.auth);
   }
 
   /** Sends a request, retrying transient failures with backoff, never past the deadline or an interruption. */
@@ -187,21 +193,54 @@ class RawClient implements KubeClient {
     }
   }
 
-  private async auth(): Promise<{ headers: Record<string, string>; connection: Connection }> {
-    let c: Credentials;
-    try {
-      c = await this.credentials();
-    } catch (e) {
-      // Exec plugins and unreadable files fail here; the message is the plugin's stderr, never a credential.
-      const why = describe(e).trim() || 'the credential plugin failed without a message';
-      throw new ConnectError('ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context);
-    }
-    this.connection ??= new Connection(this.server, c.tls, { proxy: this.wire.proxy, env: this.opts.env, health: this.opts.health });
-    return { headers: c.headers, connection: this.connection };
+  /** The request's timeout: 0 (--request-timeout 0) is none, as in kubectl. */
+  private perAttemptMs(req: KubeRequest): number {
+    const ms = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
+    return ms > 0 ? ms : Infinity;
   }
 
+  private async auth(req: KubeRequest, deadline: number): Promise<Credentials> {
+    try {
+      return await this.credentials().current({ timeoutMs: this.perAttemptMs(req), deadline, signal: this.signal });
+    } catch (e) {
+      if (this.signal?.aborted) throw this.signal.reason;
+      if (e instanceof CliError) throw e; // a kubeconfig kubectl refuses too
+      // Exec plugins and unreadable files fail here; the message is the plugin's stderr, never a credential.
+      const why = describe(e).trim() || 'the credential plugin failed without a message';
+      const { hint, atDeadline } = e as { hint?: string; atDeadline?: boolean };
+      throw new ConnectError(atDeadline ? 'EDEADLINE' : 'ECREDENTIALS', `credentials for context ${this.context} could not be obtained: ${why}`, this.context, hint);
+    }
+  }
+
+  /** The connection for these credentials: a plugin that hands out a new client certificate gets a new one (client-go too). */
+  private connectionFor(c: Credentials): Connection {
+    const old = this.connectedWith;
+    const same = (a?: unknown, b?: unknown) => a === b || (Buffer.isBuffer(a) && Buffer.isBuffer(b) && a.equals(b));
+    if (this.connection && old && !(same(old.cert, c.tls.cert) && same(old.key, c.tls.key))) {
+      this.connection.close();
+      this.connection = undefined;
+    }
+    if (!this.connection) {
+      this.connection = new Connection(this.server, c.tls, { proxy: this.wire.proxy, env: this.opts.env, health: this.opts.health });
+      this.connectedWith = c.tls;
+    }
+    return this.connection;
+  }
+
+  /** One attempt; a 401 with credentials that a plugin can renew is sent once more with the renewed ones. */
   private async once<T>(req: KubeRequest, deadline: number): Promise<T> {
-    const { headers, connection } = await this.auth();
+    const used = await this.auth(req, deadline);
+    try {
+      return await this.send<T>(req, deadline, used);
+    } catch (e) {
+      if (!(e instanceof ApiError && e.status === 401 && this.credentials().rejected(used))) throw e;
+      this.opts.log?.(`${this.context}: credentials rejected (401); asking the credential plugin again`);
+      return this.send<T>(req, deadline, await this.auth(req, deadline));
+    }
+  }
+
+  private async send<T>(req: KubeRequest, deadline: number, c: Credentials): Promise<T> {
+    const connection = this.connectionFor(c);
     const url = new URL(this.server + req.path);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, String(v));
     const body = req.body === undefined ? undefined : typeof req.body === 'string' ? req.body : JSON.stringify(req.body);
@@ -209,10 +248,10 @@ class RawClient implements KubeClient {
     const started = Date.now();
     const left = deadline - started;
     if (left <= 0) throw this.deadlineError();
-    const perAttempt = req.timeoutMs ?? this.opts.timeoutMs ?? 30_000;
-    const timeoutMs = Math.min(perAttempt, left);
+    const perAttempt = this.perAttemptMs(req);
+    const timeoutMs = Math.min(perAttempt, left, NO_TIMEOUT_MS);
     const exchange = { method, url, body, timeoutMs, signal: this.signal,
-      headers: { ...headers, Accept: req.accept ?? 'application/json', 'User-Agent': userAgent(),
+      headers: { ...c.headers, Accept: req.accept ?? 'application/json', 'User-Agent': userAgent(),
         ...(this.wire.compression ? { 'Accept-Encoding': 'gzip' } : {}),
         ...(body !== undefined ? { 'Content-Type': req.contentType ?? 'application/json', 'Content-Length': String(Buffer.byteLength(body)) } : {}) } };
     let answer;
@@ -273,8 +312,8 @@ export function toCliError(e: unknown, what: string): CliError {
   if (e instanceof ConnectError) {
     if (e.code === 'EDEADLINE') return new CliError('timeout', `${what}: ${e.message}`, { context: e.context, hint: 'raise --timeout, or check why the API server is slow' });
     return new CliError('unreachable', `${what}: ${e.message}`, { context: e.context,
-      hint: e.code === 'ECREDENTIALS' ? 'run the credential plugin by hand (kubectl get ns --context ' + e.context + ') to see why it fails'
-        : 'check that the cluster is up and the kubeconfig server address is right' });
+      hint: e.hint ?? (e.code === 'ECREDENTIALS' ? 'run the credential plugin by hand (kubectl get ns --context ' + e.context + ') to see why it fails'
+        : 'check that the cluster is up and the kubeconfig server address is right') });
   }
   if (e instanceof ApiError) {
     // Something another actor did while this run worked (another run, someone with kubectl): not a bug of ours.

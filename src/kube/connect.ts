@@ -1,4 +1,5 @@
 import { createClient, type KubeClient } from './client.js';
+import { ExecPlugins } from './exec-plugin.js';
 import { inClusterKubeconfig } from './in-cluster.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts, type MergedKubeconfig, type ResolvedContext } from './kubeconfig.js';
 import { CliError, describe, usageError } from '../errors.js';
@@ -19,10 +20,15 @@ export interface ConnectOptions {
   deadline?: number;
   /** Where a pod's service account is mounted (tests give another folder). */
   serviceAccountDir?: string;
+  /** The command's exec credential plugins (with its terminal), shared by every client; else the clients' own. */
+  plugins?: ExecPlugins;
 }
 
-const clientFor = async (ctx: ResolvedContext, opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster> =>
-  ({ ctx, client: await createClient(ctx, { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, env: opts.env }) });
+const clientsFor = (resolved: ResolvedContext[], opts: Omit<ConnectOptions, 'contexts'>): Promise<Cluster[]> => {
+  const plugins = opts.plugins ?? new ExecPlugins({ env: opts.env });
+  return Promise.all(resolved.map(async (ctx) => ({ ctx, client: await createClient(ctx,
+    { timeoutMs: opts.requestTimeoutMs, retries: opts.retries, log: opts.log, signal: opts.signal, deadline: opts.deadline, env: opts.env, auth: { plugins } }) })));
+};
 
 /** The kubeconfig kubectl would use; in a pod without one, the pod's service account (context `in-cluster`), as client-go. */
 export function kubeconfigInUse(opts: Pick<ConnectOptions, 'kubeconfig' | 'env' | 'serviceAccountDir'>): MergedKubeconfig {
@@ -32,8 +38,7 @@ export function kubeconfigInUse(opts: Pick<ConnectOptions, 'kubeconfig' | 'env' 
 
 /** Resolves every context as kubectl would and give each its own client. */
 export async function connect(opts: ConnectOptions): Promise<Cluster[]> {
-  const resolved = resolveContexts(kubeconfigInUse(opts), opts.contexts);
-  return Promise.all(resolved.map((ctx) => clientFor(ctx, opts)));
+  return clientsFor(resolveContexts(kubeconfigInUse(opts), opts.contexts), opts);
 }
 
 /**
@@ -53,5 +58,5 @@ export async function connectAll(opts: Omit<ConnectOptions, 'contexts'>): Promis
       skipped.push({ context: name, reason: describe(e) });
     }
   }
-  return { clusters: await Promise.all(resolved.map((ctx) => clientFor(ctx, opts))), skipped };
+  return { clusters: await clientsFor(resolved, opts), skipped };
 }

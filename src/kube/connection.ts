@@ -14,7 +14,8 @@ import { secureContextFor } from './trust.js';
 export interface Exchange {
   method: string;
   url: URL;
-  headers: Record<string, string>;
+  /** A list is sent as one header line per value (Impersonate-Group). */
+  headers: Record<string, string | string[]>;
   body?: string;
   timeoutMs: number;
   /** The timeout as set, for messages: a write's timeoutMs is what is left of it once its turn comes. */
@@ -83,6 +84,8 @@ export class Connection {
   /** HTTP/1.1: answered once the first request is, so that the other connections can resume its TLS session. */
   private firstAnswer?: Promise<void>;
   private readonly secureContext?: tls.SecureContext;
+  /** Closed by the client: a request that still holds it is not sent on it (and is retried on the new one). */
+  private closed = false;
   /** When the HTTP/2 session last read anything we saw (an answer's headers or data, a PING's answer). */
   private lastRead = 0;
 
@@ -96,6 +99,7 @@ export class Connection {
    * costs them one timeout together). After it, a request goes on the wire.
    */
   async ready(x: Attempt): Promise<void> {
+    if (this.closed) throw notSent('the connection was closed for new client credentials');
     if (this.session && (this.session.closed || this.session.destroyed)) this.session = undefined;
     if (!this.session && !this.agent) await (this.opening ??= this.open(x).finally(() => { this.opening = undefined; }));
   }
@@ -126,6 +130,18 @@ export class Connection {
     } finally {
       answered();
     }
+  }
+
+  /**
+   * Takes no new requests; the ones in flight finish. The client opens another connection when the
+   * client certificate changes (an exec plugin rotated it), as client-go does.
+   */
+  close(): void {
+    this.closed = true;
+    this.session?.close();
+    this.session = undefined;
+    this.agent?.destroy();
+    this.agent = undefined;
   }
 
   /** Connects, and keeps what the server chose: an HTTP/2 session, or HTTP/1.1 connections (the first one this). */

@@ -1,6 +1,7 @@
 import { CliError, describe } from '../errors.js';
 import { createClient } from './client.js';
 import { kubeconfigInUse } from './connect.js';
+import { ExecPlugins } from './exec-plugin.js';
 import { resolveContexts } from './kubeconfig.js';
 import { findOperators, type ExistingOperator } from './operators.js';
 
@@ -20,6 +21,8 @@ export interface FindControlPlaneOptions {
   signal?: AbortSignal;
   deadline?: number;
   requestTimeoutMs?: number;
+  /** The command's exec credential plugins (one run for the contexts that share a user). */
+  plugins?: ExecPlugins;
 }
 
 /**
@@ -29,9 +32,10 @@ export interface FindControlPlaneOptions {
  */
 export async function findControlPlane(o: FindControlPlaneOptions): Promise<FoundControlPlane> {
   const cfg = kubeconfigInUse(o);
+  const auth = { plugins: o.plugins ?? new ExecPlugins({ env: o.env }) };
   if (o.explicit) {
     const [ctx] = resolveContexts(cfg, [o.explicit]);
-    const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs, env: o.env });
+    const client = await createClient(ctx!, { log: o.log, signal: o.signal, deadline: o.deadline, timeoutMs: o.requestTimeoutMs, env: o.env, auth });
     return chooseControlPlane([{ context: ctx!.name, operators: await findOperators(client) }], true);
   }
   const budget = o.probeTimeoutMs ?? 8000;
@@ -40,7 +44,7 @@ export async function findControlPlane(o: FindControlPlaneOptions): Promise<Foun
     try {
       // Making a client does no I/O (the clock starts after it); credentials plugins run with the first request.
       const [ctx] = resolveContexts(cfg, [context]);
-      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log, signal: o.signal, deadline: o.deadline, env: o.env });
+      const client = await createClient(ctx!, { timeoutMs: Math.min(budget, 5000), log: o.log, signal: o.signal, deadline: o.deadline, env: o.env, auth });
       const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${budget} ms`)), budget); });
       return await Promise.race([findOperators(client).then((operators) => ({ context, operators })), timeout]);
     } catch (e) {

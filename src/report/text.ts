@@ -25,7 +25,7 @@ export function closingLines(r: Report, s: Styler): string[] {
     }
   }
   if (r.error) {
-    out.push('', `${s.fail('Error:')} ${r.error.message}`);
+    out.push('', `${s.fail('error:')} ${r.error.message}`);
     if (r.error.hint) out.push(`hint: ${r.error.hint}`);
   } else if (r.summary) {
     out.push('', (r.ok ? s.ok('✓ ') : s.warn('! ')) + r.summary);

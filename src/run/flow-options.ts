@@ -1,3 +1,4 @@
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import type { Interrupt } from '../util/interrupt.js';
 
 /** What every multi-cluster flow is given besides its own options. */
@@ -15,4 +16,6 @@ export interface ClusterFlowOptions {
   /** Ctrl-C: stops requests and waits (see util/interrupt.ts). */
   interrupt?: Interrupt;
   requestTimeoutMs?: number;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
 }

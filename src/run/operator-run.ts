@@ -65,7 +65,7 @@ export function connectedRun(o: ClusterFlowOptions, ui: Reporter, report: Report
   report.dryRun = o.dryRun;
   return {
     ui, report, deadline, signal: o.interrupt?.signal, namespace: o.namespace, dryRun: o.dryRun, force: o.force, wait: o.wait, interrupt: o.interrupt,
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins },
     targets: [], dataPlanes: [],
   };
 }

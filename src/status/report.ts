@@ -92,7 +92,9 @@ function summarize(ok: boolean, fails: Check[], clusters: ClusterReport[], kcs: 
   const dcs = kcs.flatMap((k) => k.datacenters);
   const shape = `${clusters.length} cluster(s), ${kcs.length} K8ssandraCluster(s), ${dcs.filter((d) => d.ready).length}/${dcs.length} datacenter(s) ready`;
   if (ok) return `healthy: ${shape}`;
-  return `${fails.length} problem(s): ${fails[0]!.message}${fails.length > 1 ? ` (and ${fails.length - 1} more)` : ''}; ${shape}`;
+  // The failures are listed with their messages (Checks): the summary names them, it does not say them again.
+  const named = fails.map((c) => (c.context ? `${c.id} ${c.context}` : c.id));
+  return `${fails.length} problem(s) (${named.slice(0, 3).join(', ')}${named.length > 3 ? ', ...' : ''}); ${shape}`;
 }
 
 /** What a stored credential is: a bounded token (with its lifetime) or a token Secret's, which does not expire. */

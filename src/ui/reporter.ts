@@ -18,6 +18,11 @@ export interface Reporter {
   info(line: string): void;
   warn(line: string): void;
   verbose(line: string): void;
+  /**
+   * Lends the terminal to another program while `fn` runs (a credential plugin that prompts or prints a
+   * device code): the spinner stops, so that its redraws neither erase a prompt nor mix with the output.
+   */
+  aside<T>(fn: () => Promise<T>): Promise<T>;
   readonly style: Styler;
 }
 
@@ -32,6 +37,7 @@ export function createReporter(opts: ReporterOptions): Reporter {
   const interactive = colorEnabled(stream, opts.env) && !opts.quiet && !opts.env.CI && (stream.columns ?? 0) > 0;
   let spinner: Ora | undefined;
 
+  let lent = 0;
   const lineAbove = (line: string) => {
     if (spinner?.isSpinning) { spinner.clear(); write(line); spinner.render(); } else write(line);
   };
@@ -41,6 +47,14 @@ export function createReporter(opts: ReporterOptions): Reporter {
     info: (line) => lineAbove(line),
     warn: (line) => lineAbove(`${style.mark.warn} ${line}`),
     verbose: (line) => { if (opts.verbose) lineAbove(style.dim(line)); },
+    async aside(fn) {
+      if (lent++ === 0) spinner?.stop();
+      try {
+        return await fn();
+      } finally {
+        if (--lent === 0 && spinner && !spinner.isSpinning) spinner.start();
+      }
+    },
     async step(title, fn) {
       const started = Date.now();
       const took = () => style.dim(`(${((Date.now() - started) / 1000).toFixed(1)}s)`);

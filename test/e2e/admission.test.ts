@@ -83,7 +83,7 @@ describe('pods that admission refuses or that cannot be scheduled', { timeout: 6
     expect(text.stderr).toMatch(/\[POD-ADMISSION\] dp1: .*PodSecurity/);
     expect(text.stdout).toMatch(/^ +FAIL \[POD-ADMISSION\] dp1: the pod of Deployment k8ssandra-operator\/k8ssandra-operator would be refused: .*PodSecurity/m);
     expect(text.stdout).toMatch(/^ +hint: namespace k8ssandra-operator enforces Pod Security "restricted"/m);
-    expect(text.stdout).toMatch(/^Error: 1 preflight check\(s\) failed: .*PodSecurity/m);
+    expect(text.stdout).toMatch(/^error: 1 preflight check\(s\) failed: .*PodSecurity/m);
     expect(text.stdout + text.stderr).not.toMatch(/\n\s+at /);
   });
 

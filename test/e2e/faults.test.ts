@@ -221,7 +221,7 @@ describe('faults: an install that is interrupted, killed, or talks to a failing 
     printed.push(r.output);
     expect(r.exitCode, r.output).toBe(130);
     expect(r.output).toMatch(/(✖|FAIL) Install the operator/);
-    expect(r.output).toMatch(/Error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
+    expect(r.output).toMatch(/error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
   });
 
   it('a wait that cannot end fails at --timeout with exit 4, saying what was missing', async () => {

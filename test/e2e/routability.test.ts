@@ -170,7 +170,7 @@ describe('routability between the bed\'s clusters', { timeout: 300_000 }, () => 
     child.kill('SIGINT');
     const r = await child;
     expect(r.exitCode, r.stderr).toBe(130);
-    expect(r.stdout).toMatch(/^Error: interrupted \(SIGINT\): stopped cleanly$/m);
+    expect(r.stdout).toMatch(/^error: interrupted \(SIGINT\): stopped cleanly$/m);
     expect(r.stderr).toMatch(/interrupted: deleting the probe pods/);
     expect(await probePods()).toEqual([]);
   });

@@ -66,7 +66,7 @@ describe('k8ssandra uninstall of clusters a K8ssandraCluster uses', () => {
     const text = await uninstall('--contexts', 'dp2', '--control-plane', 'cp', '--yes');
     expect(text.exitCode).toBe(3);
     expect(text.stdout).toMatch(new RegExp(`^  FAIL \\[DATA-PLANE-IN-USE\\] dp2: .*${NS}/${KC} dc dc2`, 'm'));
-    expect(text.stdout).toMatch(new RegExp(`^Error: dp2: .*${NS}/${KC} dc dc2`, 'm'));
+    expect(text.stdout).toMatch(new RegExp(`^error: dp2: .*${NS}/${KC} dc dc2`, 'm'));
     expect(text.stdout).toMatch(/^hint: .*--force/m);
     expect(text.stdout + text.stderr).not.toMatch(/\n\s+at /);
   });

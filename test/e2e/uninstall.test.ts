@@ -50,7 +50,7 @@ describe('k8ssandra uninstall', () => {
     p.type('\r');
     const r = await p.result;
     expect(r.exitCode, r.output).toBe(130);
-    expect(r.output).toMatch(/Error: uninstall cancelled/);
+    expect(r.output).toMatch(/error: uninstall cancelled/);
     expect(await releasePresent('dp2')).not.toContain(false);
   });
 

@@ -71,7 +71,7 @@ describe('an upgrade interrupted by Ctrl-C or by an API server going away conver
     expect(r.exitCode, r.output).toBe(130);
     expect(r.output).toMatch(/(✖|FAIL) Upgrade the data planes/);
     expect(r.output.match(/interrupted \(SIGINT\)/g), r.output).toHaveLength(1);
-    expect(r.output).toMatch(/Error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
+    expect(r.output).toMatch(/error: interrupted \(SIGINT\): stopped cleanly\s+hint: run the same command again/);
     expect(r.output).not.toMatch(/\n\s+at /);
     // Stopped in the middle: the data planes run v1.32.5, the control plane still v1.29.1, marked as going to v1.32.5.
     expect(runsOperator(await operatorImages('dp2'), 'v1.32.5')).toBe(true);

@@ -245,6 +245,9 @@ describe('status text', () => {
     expect(text).toContain('  db/demo (control plane cp): not ready\n    ├─ dc1  dp1  Ready    3/3 nodes ready\n    └─ dc2  dp2  Unknown  size 3');
     expect(text).toContain('FAIL [STATUS-DATA-PLANE-UNREACHABLE] dp2: data plane dp2 (ClientConfig dp2 in cp) does not answer: connection refused');
     expect(text).toMatch(/\(1\.2s, 26 API requests\)\n$/);
+    // Each failure once: in Checks with its message; the summary names it.
+    expect(text.match(/does not answer: connection refused/g)).toHaveLength(1);
+    expect(text).toContain('! 1 problem(s) (STATUS-DATA-PLANE-UNREACHABLE dp2); 3 cluster(s)');
   });
 });
 

@@ -29,7 +29,7 @@ export function defineAddDc(host: CommandHost): void {
     .action(host.action('add-dc', async (opts, g, ui, report, interrupt) => {
       const { runAddDc } = await import('../../flows/add-dc.js');
       await runAddDc({
-        kubeconfig: g.kubeconfig, env: host.io.env, cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), cluster: opts.cluster, dc: opts.dc, context: opts.context, controlPlane: opts.controlPlane,
         namespace: opts.namespace === undefined ? undefined : namespaceFlag(opts.namespace), size: opts.size, replication: opts.replication,
         copyFrom: opts.copyFrom, operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
         skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability, apiServers: parseApiServers(opts.apiServer),

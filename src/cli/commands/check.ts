@@ -18,7 +18,7 @@ export function defineCheck(host: CommandHost): void {
     .action(host.action('check', async (opts, g, ui, report, interrupt) => {
       const { runCheck } = await import('../../flows/check.js');
       await runCheck({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, skipCertManager: opts.skipCertManager, skipRoutability: opts.skipRoutability,
         apiServers: parseApiServers(opts.apiServer),
         probe: probeSettings(opts), timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, interrupt, requestTimeoutMs: g.requestTimeoutMs,

@@ -20,7 +20,7 @@ export function defineInstall(host: CommandHost): void {
     .action(host.action('install', async (opts, g, ui, report, interrupt) => {
       const { runInstall } = await import('../../flows/install.js');
       await runInstall({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, manifests: opts.manifests, certManagerManifests: opts.certManagerManifests,
         skipCertManager: opts.skipCertManager, clusterScoped: opts.clusterScoped, skipRoutability: opts.skipRoutability, probe: probeSettings(opts),
         apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl), rotateTokens: opts.rotateTokens, boundedTokens: opts.boundedTokens,

@@ -18,7 +18,7 @@ export function defineRegister(host: CommandHost): void {
     .action(host.action('register', async (opts, g, ui, report, interrupt) => {
       const { runRegister } = await import('../../flows/register.js');
       await runRegister({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         clusterScoped: opts.clusterScoped, apiServers: parseApiServers(opts.apiServer), tokenTtlSeconds: tokenTtlFlag(opts.tokenTtl),
         rotate: opts.rotate, boundedTokens: opts.boundedTokens, dryRun: opts.dryRun, force: opts.force, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
         interrupt, requestTimeoutMs: g.requestTimeoutMs,

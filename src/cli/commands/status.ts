@@ -17,7 +17,7 @@ export function defineStatus(host: CommandHost): void {
     .action(host.action('status', async (opts, g, ui, report, interrupt) => {
       const { runStatus } = await import('../../flows/status.js');
       await runStatus({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: opts.contexts ? parseContextList(opts.contexts) : [],
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: opts.contexts ? parseContextList(opts.contexts) : [],
         // Short and without retries: a dead cluster costs one request timeout.
         requestTimeoutMs: g.requestTimeoutMs ?? 5000, signal: interrupt.signal,
         watch: opts.watch, intervalMs: durationFlag('--interval', opts.interval) * 1000,

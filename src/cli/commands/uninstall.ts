@@ -23,7 +23,7 @@ export function defineUninstall(host: CommandHost): void {
     .action(host.action('uninstall', async (opts, g, ui, report, interrupt) => {
       const { runUninstall } = await import('../../flows/uninstall.js');
       await runUninstall({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, manifests: opts.manifests, clusterScoped: opts.clusterScoped, deleteCrds: opts.deleteCrds,
         force: opts.force, dryRun: opts.dryRun, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
         confirm: confirmer(g, host.io, { destructive: true, signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,

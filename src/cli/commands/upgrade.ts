@@ -19,7 +19,7 @@ export function defineUpgrade(host: CommandHost): void {
     .action(host.action('upgrade', async (opts, g, ui, report, interrupt) => {
       const { runUpgrade } = await import('../../flows/upgrade.js');
       await runUpgrade({
-        kubeconfig: g.kubeconfig, env: host.io.env, contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), contexts: parseContextList(opts.contexts), controlPlane: opts.controlPlane, namespace: namespaceFlag(opts.namespace),
         operatorVersion: opts.operatorVersion, manifests: opts.manifests, force: opts.force, dryRun: opts.dryRun, wait: true,
         timeoutMs: durationFlag('--timeout', opts.timeout) * 1000, confirm: confirmer(g, host.io, { signal: interrupt.signal }), interrupt,
         requestTimeoutMs: g.requestTimeoutMs,

@@ -1,0 +1,28 @@
+// While a credential plugin has the terminal (a prompt, a device code), the spinner does not redraw
+// over it: Reporter.aside stops the spinner and starts it again after.
+import { Writable } from 'node:stream';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { describe, expect, it } from 'vitest';
+import { createReporter } from '../../src/ui/reporter.js';
+
+describe('reporter aside', () => {
+  it('no spinner frame is drawn while another program has the terminal', async () => {
+    const writes: string[] = [];
+    const stream = Object.assign(new Writable({ write(chunk, _enc, done) { writes.push(String(chunk)); done(); } }),
+      { isTTY: true, columns: 80, rows: 24, cursorTo: () => true, clearLine: () => true, moveCursor: () => true }) as unknown as NodeJS.WriteStream;
+    const ui = createReporter({ stream, env: { TERM: 'xterm' } });
+    await ui.step('Resolve contexts', async () => {
+      await sleep(250);
+      const spinning = writes.length;
+      expect(spinning).toBeGreaterThan(1);
+      await ui.aside(async () => {
+        const before = writes.length;
+        await sleep(300);
+        expect(writes.length).toBe(before);
+      });
+      const after = writes.length;
+      await sleep(250);
+      expect(writes.length).toBeGreaterThan(after);
+    });
+  });
+});
