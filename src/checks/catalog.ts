@@ -32,6 +32,11 @@ export const CHECKS = {
   'CUSTOM-RESOURCES': 'No custom resource (K8ssandraCluster, CassandraDatacenter, ...) is deleted with the CRDs unless --force',
   'REGISTRATION-REMOVED': 'An uninstalled data plane is also removed from its control plane',
   'DATA-PLANE-IN-USE': 'No data plane that a K8ssandraCluster datacenter uses is uninstalled while its control plane stays, unless --force',
+  'DC-REMOVE-LAST': 'The datacenter to remove is not the last one of its K8ssandraCluster',
+  'DC-REMOVE-CLUSTER-READY': 'The K8ssandraCluster is initialized and every datacenter is Ready before one leaves',
+  'DC-REMOVE-IN-PROGRESS': 'No other datacenter is being decommissioned or rebuilt, and no K8ssandraTask runs',
+  'DC-REMOVE-KEYSPACES': 'No user keyspace still replicates to the datacenter to remove (the operator refuses otherwise)',
+  'STATUS-DC-DECOMMISSION': 'No datacenter is being decommissioned, or the operator is not refusing to',
   'CONTROL-PLANE-IN-USE': 'Uninstalling the control plane leaves no K8ssandraCluster unmanaged without saying so',
 } as const;
 

@@ -84,6 +84,17 @@ Examples:
   # CI: JSON report, do not wait for Cassandra
   k8ssandra add-dc --cluster demo --dc dc2 --context dp2 --yes -o json --no-wait`,
 
+  'remove-dc': `
+Examples:
+  # what would be checked and removed; nothing changes
+  k8ssandra remove-dc --cluster demo --dc dc2 --dry-run
+
+  # take dc2 out of the replication of user keyspaces first (asks), then remove it and follow the decommission
+  k8ssandra remove-dc --cluster demo --dc dc2 --alter-keyspaces
+
+  # CI: JSON report; afterwards uninstall the data plane that ran only dc2
+  k8ssandra remove-dc --cluster demo --dc dc2 --uninstall-data-plane --yes -o json`,
+
   render: `
 Examples:
   # one folder per context, no cluster touched

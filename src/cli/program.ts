@@ -7,6 +7,7 @@ import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
 import { defineInstall } from './commands/install.js';
 import { defineRegister } from './commands/register.js';
+import { defineRemoveDc } from './commands/remove-dc.js';
 import { defineRender } from './commands/render.js';
 import { defineStatus } from './commands/status.js';
 import { defineUninstall } from './commands/uninstall.js';
@@ -63,6 +64,7 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   defineCheck(host);
   defineStatus(host);
   defineAddDc(host);
+  defineRemoveDc(host);
   defineRender(host);
 
   program.command('completion')

@@ -162,6 +162,27 @@ export interface RoutabilityReport {
 }
 
 /** What `add-dc` did to a K8ssandraCluster (additive to schema v1: absent in other commands' reports). */
+/** remove-dc: a datacenter taken out of a K8ssandraCluster. */
+export interface DatacenterRemovalReport {
+  cluster: string;
+  namespace: string;
+  name: string;
+  /** The kubeconfig context that runs it. */
+  context: string;
+  /** `removed`: taken out of the spec by this run; `following`: it had left already, and this run followed the operator; `gone`: nothing to remove. */
+  action: 'removed' | 'following' | 'gone';
+  /** Where the operator is: UpdatingReplication, Decommissioning, gone, ... */
+  state: string;
+  /** The datacenter is gone: out of the status, its CassandraDatacenter deleted. */
+  done: boolean;
+  /** The operator refuses to decommission it while these user keyspaces replicate to it. */
+  refusedFor?: string[];
+  /** The data plane that ran it hosts no datacenter any more (it can be uninstalled). */
+  dataPlaneFree?: boolean;
+  /** --uninstall-data-plane: whether that uninstall succeeded. */
+  dataPlaneUninstalled?: boolean;
+}
+
 export interface DatacenterReport {
   /** The K8ssandraCluster's metadata.name and namespace (in the control plane). */
   cluster: string;
@@ -198,6 +219,8 @@ export interface Report {
   routability?: RoutabilityReport;
   summary: string;
   datacenter?: DatacenterReport;
+  /** remove-dc: the datacenter taken out, and where the operator is with it. */
+  datacenterRemoval?: DatacenterRemovalReport;
   error?: { message: string; hint?: string; exit: ExitCodeName };
   elapsedMs: number;
   /** status: every K8ssandraCluster of the control plane with its datacenters. */

@@ -55,6 +55,8 @@ export interface K8ssandraClusterFacts {
   name: string;
   error?: string;
   datacenters: { name: string; k8sContext: string; size: number }[];
+  /** Datacenters that left the spec and that the operator is decommissioning, with the keyspaces for which it refuses to go on. */
+  decommissions?: { name: string; progress: string; refusedFor: string[] }[];
 }
 
 export interface ControlPlaneFacts {

@@ -9,6 +9,7 @@ import { readWorkload, whyNotAvailable, type NotAvailableReason } from '../kube/
 import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';
 import { LOCK_NAME, lockReport, type Lease } from '../plan/lock.js';
+import { refusedKeyspaces, UPDATING_REPLICATION } from '../plan/remove-datacenter.js';
 import { tokenClaims } from '../registration/objects.js';
 import { deploymentAvailable, deploymentReplicas } from '../kube/apply.js';
 import type { Cluster } from '../kube/connect.js';
@@ -159,14 +160,27 @@ async function gatherControlPlane(cp: Cluster, namespace: string, opts: GatherOp
   const limit = pLimit(8);
   const clientConfigs = await Promise.all((ccs ?? []).map((cc) => limit(() =>
     clientConfigFacts(cp.ctx.name, cc, (secrets ?? []).find((s) => s.metadata.name === cc.spec?.kubeConfigSecret?.name), opts))));
-  return { namespace, clientConfigs, ...(ccs ? {} : { clientConfigsUnread: true }), k8ssandraClusters: (kcs ?? []).map((k) => k8ssandraClusterFacts(cp.ctx.name, k)) };
+  const k8ssandraClusters = await Promise.all((kcs ?? []).map((k) => k8ssandraClusterFacts(client, cp.ctx.name, k)));
+  return { namespace, clientConfigs, ...(ccs ? {} : { clientConfigsUnread: true }), k8ssandraClusters };
 }
 
-function k8ssandraClusterFacts(controlPlane: string, k: KubeObject): K8ssandraClusterFacts {
+async function k8ssandraClusterFacts(client: KubeClient, controlPlane: string, k: KubeObject): Promise<K8ssandraClusterFacts> {
   const dcs = (k.spec?.cassandra?.datacenters ?? []) as { metadata?: { name?: string }; k8sContext?: string; size?: number }[];
+  const leaving = Object.entries((k.status?.datacenters ?? {}) as Record<string, { decommissionProgress?: string }>)
+    .filter(([name, s]) => !dcs.some((d) => d.metadata?.name === name) && s.decommissionProgress);
+  // Only a cluster with a decommission under way costs a request more: the operator's refusals are its Warning events.
+  const warnings = leaving.length ? await listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace: k.metadata.namespace },
+    { fieldSelector: `involvedObject.name=${k.metadata.name},involvedObject.kind=K8ssandraCluster,type=Warning` }).catch(() => []) : [];
+  const recent = warnings.filter((e) => Date.now() - Date.parse(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? '') < RECENT_REFUSAL_MS)
+    .map((e) => String(e.message ?? ''));
   return { controlPlane, namespace: k.metadata.namespace!, name: k.metadata.name, error: k.status?.error || undefined,
-    datacenters: dcs.map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '', size: d.size ?? 0 })) };
+    datacenters: dcs.map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '', size: d.size ?? 0 })),
+    ...(leaving.length ? { decommissions: leaving.map(([name, s]) => ({ name, progress: s.decommissionProgress!,
+      refusedFor: s.decommissionProgress === UPDATING_REPLICATION ? refusedKeyspaces(recent, name) : [] })) } : {}) };
 }
+
+/** A refusal the operator repeated within this long is current (it repeats it at every reconcile, every few seconds). */
+const RECENT_REFUSAL_MS = 5 * 60_000;
 
 /**
  * Reads the ClientConfig's kubeconfig as the control-plane operator would (the Secret, its key

@@ -14,7 +14,7 @@ async function cli(...argv: string[]): Promise<{ code: number; stdout: string; s
   return { code, stdout: Buffer.concat(chunks.stdout).toString(), stderr: Buffer.concat(chunks.stderr).toString() };
 }
 
-const COMMANDS = ['install', 'register', 'uninstall', 'check', 'status', 'add-dc', 'render', 'completion'];
+const COMMANDS = ['install', 'register', 'uninstall', 'check', 'status', 'add-dc', 'remove-dc', 'render', 'completion'];
 
 describe('--help answers', () => {
   it('lists every command with a one-line purpose', async () => {
@@ -38,11 +38,11 @@ describe('--help answers', () => {
       expect(stdout).toMatch(/^Routability probe:\n {2}--skip-routability/m);
       expect(stdout).toMatch(/--ports <list> +TCP ports .*\n.*\(default:\s+"7000,7001,9042,8080"\)/);
     }
-    if (['install', 'register', 'uninstall', 'add-dc'].includes(name)) expect(stdout).toMatch(/--timeout <duration> .*\n?.*\(default: "\d+m"\)/);
+    if (['install', 'register', 'uninstall', 'add-dc', 'remove-dc'].includes(name)) expect(stdout).toMatch(/--timeout <duration> .*\n?.*\(default: "\d+m"\)/);
   });
 
   it('every CI-facing command shows a JSON example', async () => {
-    for (const name of ['install', 'register', 'uninstall', 'check', 'status', 'add-dc']) {
+    for (const name of ['install', 'register', 'uninstall', 'check', 'status', 'add-dc', 'remove-dc']) {
       expect((await cli(name, '--help')).stdout, name).toMatch(/^ {2}k8ssandra .* -o json/m);
     }
   });

@@ -17,6 +17,7 @@ vi.mock('../../src/flows/uninstall.js', () => ({ runUninstall: stub('uninstall')
 vi.mock('../../src/flows/check.js', () => ({ runCheck: stub('check') }));
 vi.mock('../../src/flows/status.js', () => ({ runStatus: stub('status') }));
 vi.mock('../../src/flows/add-dc.js', () => ({ runAddDc: stub('add-dc') }));
+vi.mock('../../src/flows/remove-dc.js', () => ({ runRemoveDc: stub('remove-dc') }));
 vi.mock('../../src/flows/render.js', () => ({ runRender: stub('render') }));
 
 const env = { KUBECONFIG: '/nowhere/config', CI: '1' };
@@ -65,6 +66,12 @@ describe('each command hands its flags to its flow', () => {
   it('add-dc', async () => {
     expect((await cli('add-dc', '--cluster', 'demo', '--dc', 'dc2', '--context', 'dp2', '--size', '3', '--replication', 'app=3')).code).toBe(0);
     expect(calls.options.get('add-dc')).toMatchObject({ cluster: 'demo', dc: 'dc2', context: 'dp2', size: '3', replication: 'app=3' });
+  });
+
+  it('remove-dc', async () => {
+    expect((await cli('remove-dc', '--cluster', 'demo', '--dc', 'dc2', '--alter-keyspaces', '--uninstall-data-plane', '--no-wait', '--timeout', '5m')).code).toBe(0);
+    expect(calls.options.get('remove-dc')).toMatchObject({ cluster: 'demo', dc: 'dc2', alterKeyspaces: true, uninstallDataPlane: true, wait: false, timeoutMs: 300_000 });
+    expect((await cli('remove-dc', '--cluster', 'demo')).code).toBe(2);
   });
 
   it('render', async () => {

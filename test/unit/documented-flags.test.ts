@@ -42,7 +42,7 @@ describe('README flags', () => {
     // If the README's layout changes, this parser must follow, not silently find nothing.
     expect(documented.filter((f) => f.command === '*').length).toBeGreaterThanOrEqual(9);
     expect(documented.filter((f) => f.command === 'install').length).toBeGreaterThanOrEqual(16);
-    for (const c of ['status', 'check', 'add-dc', 'register', 'uninstall', 'render']) {
+    for (const c of ['status', 'check', 'add-dc', 'remove-dc', 'register', 'uninstall', 'render']) {
       expect(documented.filter((f) => f.command === c).length, c).toBeGreaterThan(0);
     }
   });

@@ -1,0 +1,175 @@
+// remove-dc on the bed. No operator runs here, so the test plays the control-plane operator's decommission
+// (controllers/k8ssandra/cleanup.go, schemas.go in k8ssandra-operator v1.32.5) with a small stand-in: a
+// datacenter that left the spec gets decommissionProgress UpdatingReplication; while a user keyspace
+// still replicates to it, the operator refuses at every reconcile with a Warning event ("cannot
+// decommission DC dc2: keyspace app still has replicas on it"); once it does not, Decommissioning, the
+// CassandraDatacenter is deleted and the status entry goes. kubectl is the judge.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apply, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
+import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
+
+const NS = 'k8ssandra-operator';
+const KC = uniqueName('rmdc');
+const STORAGE = { cassandraDataVolumeClaimSpec: { storageClassName: 'standard', accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '5Gi' } } } };
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+const ready = () => ({ cassandra: { cassandraOperatorProgress: 'Ready', conditions: [{ type: 'Ready', status: 'True', reason: '', message: '', lastTransitionTime: now() }] } });
+const k8c = () => kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC);
+const removeDc = (...args: string[]) => k8ssandra(['remove-dc', '--cluster', KC, '--control-plane', 'cp', '-o', 'json', ...args]);
+
+/** dc1 in dp1 and dc2 in dp2, both Ready, the cluster initialized (what the operator would have written). */
+async function twoDatacenters(extraStatus: Record<string, unknown> = {}) {
+  await apply('cp', { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', metadata: { name: KC, namespace: NS },
+    spec: { cassandra: { serverVersion: '4.1.5', storageConfig: STORAGE, datacenters: [
+      { metadata: { name: 'dc1' }, k8sContext: 'dp1', size: 1 }, { metadata: { name: 'dc2' }, k8sContext: 'dp2', size: 1 }] } } });
+  const generation = (await k8c()).metadata.generation;
+  await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: {
+    observedGeneration: generation, error: 'None', conditions: [{ type: 'CassandraInitialized', status: 'True', lastTransitionTime: now() }],
+    datacenters: { dc1: { ...ready(), contextName: 'dp1' }, dc2: { ...ready(), contextName: 'dp2' }, ...extraStatus } } }));
+  for (const [ctx, dc] of [['dp1', 'dc1'], ['dp2', 'dc2']] as const) {
+    await apply(ctx, { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'CassandraDatacenter', metadata: { name: dc, namespace: NS },
+      spec: { clusterName: KC, serverType: 'cassandra', serverVersion: '4.1.5', size: 1, storageConfig: STORAGE } });
+  }
+}
+
+/**
+ * The operator's decommission of any datacenter that left the spec, every 300 ms until stopped; `refuseFor`
+ * is a user keyspace that still replicates to it (the test "alters" it by clearing the value).
+ */
+function operatorStandIn() {
+  const state = { refuseFor: 'app' as string | undefined, refusals: 0 };
+  let stopped = false;
+  const patchStatus = (status: unknown) => kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
+  const refuse = async (dc: string) => {
+    const message = `cannot decommission DC ${dc}: keyspace ${state.refuseFor} still has replicas on it`;
+    const name = `${KC}.refusal`;
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: NS }, type: 'Warning', reason: 'ReconcileError', message,
+      involvedObject: { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', name: KC, namespace: NS },
+      firstTimestamp: now(), lastTimestamp: now(), count: ++state.refusals, source: { component: 'k8ssandracluster-controller' } };
+    await apply('cp', event);
+  };
+  const loop = (async () => {
+    while (!stopped) {
+      const kc = await k8c().catch(() => undefined);
+      const inSpec = new Set(((kc?.spec?.cassandra?.datacenters ?? []) as { metadata: { name: string } }[]).map((d) => d.metadata.name));
+      for (const [dc, st] of Object.entries((kc?.status?.datacenters ?? {}) as Record<string, any>)) {
+        if (inSpec.has(dc)) continue;
+        const ctx = st.contextName || 'cp';
+        if (!st.decommissionProgress) await patchStatus({ datacenters: { [dc]: { decommissionProgress: 'UpdatingReplication' } } });
+        else if (st.decommissionProgress === 'UpdatingReplication' && state.refuseFor) await refuse(dc);
+        else if (st.decommissionProgress === 'UpdatingReplication') await patchStatus({ datacenters: { [dc]: { decommissionProgress: 'Decommissioning' } } });
+        else {
+          await kubectl(ctx, '-n', NS, 'delete', 'cassandradatacenter', dc, '--ignore-not-found', '--wait=false');
+          await patchStatus({ datacenters: { [dc]: null } });
+        }
+      }
+      await sleep(300);
+    }
+  })();
+  return { state, stop: async () => { stopped = true; await loop; } };
+}
+
+describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in)', { timeout: 600_000 }, () => {
+  beforeAll(async () => {
+    await Promise.all(['cp', 'dp1', 'dp2'].map((c) => kubectl(c, 'delete', 'deployment', '-A', '-l', 'control-plane=k8ssandra-operator',
+      '--field-selector', `metadata.namespace!=${NS}`, '--ignore-not-found')));
+    const r = await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    await Promise.all(['dp1', 'dp2'].map((c) => kubectl(c, '-n', NS, 'delete', 'cassandradatacenters', '--all', '--ignore-not-found')));
+    await twoDatacenters();
+  }, 400_000);
+  afterAll(async () => {
+    await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC, '--ignore-not-found');
+    await kubectl('cp', '-n', NS, 'delete', 'event', `${KC}.refusal`, '--ignore-not-found');
+  });
+
+  it('refuses, changing nothing (exit 3, a named check each): the last datacenter, a cluster not Ready, another decommission under way', async () => {
+    const rv = (await k8c()).metadata.resourceVersion;
+    // Not Ready: dc1 is updating.
+    await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p',
+      JSON.stringify({ status: { datacenters: { dc1: { cassandra: { cassandraOperatorProgress: 'Updating' } } } } }));
+    const notReady = await removeDc('--dc', 'dc2', '--yes');
+    expect(notReady.exitCode, notReady.stderr).toBe(3);
+    expect(notReady.json().checks.filter((c: any) => c.status === 'fail').map((c: any) => c.id)).toEqual(['DC-REMOVE-CLUSTER-READY']);
+    expect(notReady.json().error.message).toMatch(/not ready for a datacenter to leave: datacenter dc1 is/);
+    // Another datacenter being decommissioned.
+    await twoDatacenters({ dc0: { decommissionProgress: 'Decommissioning', contextName: 'dp1' } });
+    const busy = await removeDc('--dc', 'dc2', '--yes');
+    expect(busy.exitCode, busy.stderr).toBe(3);
+    expect(busy.json().error.message).toBe(`another change is under way in ${KC}: datacenter dc0 is being decommissioned (Decommissioning)`);
+    await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: { datacenters: { dc0: null } } }));
+    // The last datacenter: a cluster of one.
+    const one = uniqueName('rmdc-one');
+    await apply('cp', { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', metadata: { name: one, namespace: NS },
+      spec: { cassandra: { serverVersion: '4.1.5', storageConfig: STORAGE, datacenters: [{ metadata: { name: 'dc1' }, k8sContext: 'dp1', size: 1 }] } } });
+    try {
+      const last = await k8ssandra(['remove-dc', '--cluster', one, '--dc', 'dc1', '--yes', '-o', 'json']);
+      expect(last.exitCode, last.stderr).toBe(3);
+      expect(last.json().checks.find((c: any) => c.id === 'DC-REMOVE-LAST')).toMatchObject({ status: 'fail' });
+    } finally {
+      await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', one);
+    }
+    // Each refusal came before any change: the spec is as it was (only the test's own status writes moved the version).
+    expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1', 'dc2']);
+    expect(rv).toBeTruthy();
+  });
+
+  it('--dry-run: the checks and a server-side dry run of the patch; nothing changes', async () => {
+    const before = (await k8c()).metadata.resourceVersion;
+    const r = await removeDc('--dc', 'dc2', '--dry-run');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json()).toMatchObject({ dryRun: true, datacenterRemoval: { name: 'dc2', context: 'dp2', action: 'removed', done: false } });
+    expect(r.json().summary).toMatch(/^dry run: datacenter dc2 .* would be removed; the API server accepts it; nothing was changed$/);
+    // The keyspaces cannot be read on the bed (the API server does not proxy to loopback pod IPs): said, as a warning.
+    expect(r.json().checks.find((c: any) => c.id === 'DC-REMOVE-KEYSPACES')).toMatchObject({ status: 'warn' });
+    expect((await k8c()).metadata.resourceVersion).toBe(before);
+  });
+
+  it('the operator refuses (a keyspace still on dc2): reported within seconds with the keyspace named, and status says why', async () => {
+    const operator = operatorStandIn();
+    try {
+      const started = Date.now();
+      const r = await removeDc('--dc', 'dc2', '--yes', '--timeout', '10m');
+      expect(r.exitCode, r.stderr).toBe(3);
+      expect(Date.now() - started, 'not at --timeout').toBeLessThan(5 * 60_000);
+      expect(r.json().error.message).toBe('the operator refuses to decommission dc2: user keyspaces still replicate to it: app');
+      expect(r.json().error.hint).toMatch(/ALTER KEYSPACE <name> WITH replication/);
+      expect(r.json().datacenterRemoval).toMatchObject({ action: 'removed', refusedFor: ['app'], done: false });
+      expect(r.stderr).toMatch(/dc2: UpdatingReplication/);
+      expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1']);
+
+      const status = await k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'json']);
+      expect(status.json().checks.find((c: any) => c.id === 'STATUS-DC-DECOMMISSION')).toMatchObject({ status: 'warn',
+        message: `${NS}/${KC} dc dc2: the operator refuses to decommission it: user keyspaces still replicate to it: app` });
+
+      // The user alters the keyspace; the operator goes on. An interrupted follow, then a re-run that finishes.
+      operator.state.refuseFor = undefined;
+      await sleep(3000); // the stand-in's last refusal is older than the next run
+      const run = startK8ssandra(['remove-dc', '--cluster', KC, '--dc', 'dc2', '--control-plane', 'cp', '-o', 'json']);
+      await run.waitForStderr(/Follow the operator/);
+      run.kill('SIGINT');
+      const interrupted = await run.result;
+      expect([130, 0], interrupted.stderr).toContain(interrupted.exitCode);
+      const again = await removeDc('--dc', 'dc2', '--yes');
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(again.json().datacenterRemoval).toMatchObject({ action: expect.stringMatching(/following|gone/), done: true, dataPlaneFree: true });
+      expect(again.stderr).toMatch(/dp2 hosts no datacenter any more: k8ssandra uninstall --contexts dp2 --control-plane cp removes its data plane \(or pass --uninstall-data-plane\)/);
+      expect(await kubectl('dp2', '-n', NS, 'get', 'cassandradatacenter', 'dc2', '--ignore-not-found', '-o', 'name')).toBe('');
+      expect(Object.keys((await k8c()).status.datacenters)).toEqual(['dc1']);
+    } finally {
+      await operator.stop();
+    }
+  });
+
+  it('afterwards the data plane that ran only dc2 is uninstalled on request (--uninstall-data-plane), never silently', async () => {
+    const plain = await removeDc('--dc', 'dc2', '--yes');
+    expect(plain.exitCode, plain.stderr).toBe(0);
+    expect(plain.json().summary).toMatch(/is not in the K8ssandraCluster: nothing to remove/);
+    expect(await kubectl('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator', '-o', 'name')).toBe('deployment.apps/k8ssandra-operator');
+    const r = await removeDc('--dc', 'dc2', '--uninstall-data-plane', '--yes');
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.json().datacenterRemoval).toMatchObject({ dataPlaneFree: true, dataPlaneUninstalled: true });
+    expect(await kubectl('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator', '--ignore-not-found', '-o', 'name')).toBe('');
+    expect(await kubectl('cp', '-n', NS, 'get', 'clientconfig', 'dp2', '--ignore-not-found', '-o', 'name')).toBe('');
+  });
+});
