@@ -126,6 +126,14 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
   });
 
   it('the operator refuses (a keyspace still on dc2): reported within seconds with the keyspace named, and status says why', async () => {
+    // --no-wait: out of the spec, not followed. --alter-keyspaces cannot act where the keyspaces cannot be read, and says so.
+    const patched = await removeDc('--dc', 'dc2', '--yes', '--no-wait', '--namespace', NS, '--alter-keyspaces');
+    expect(patched.exitCode, patched.stderr).toBe(0);
+    expect(patched.json().datacenterRemoval).toMatchObject({ action: 'removed', done: false, state: 'removed from the spec; not followed (--no-wait)' });
+    expect(patched.json().checks.find((c: any) => c.id === 'DC-REMOVE-KEYSPACES')).toMatchObject({ status: 'warn' });
+    expect(patched.stderr).not.toMatch(/ran ALTER KEYSPACE/);
+    expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1']);
+
     const operator = operatorStandIn();
     try {
       const started = Date.now();
@@ -134,7 +142,7 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
       expect(Date.now() - started, 'not at --timeout').toBeLessThan(5 * 60_000);
       expect(r.json().error.message).toBe('the operator refuses to decommission dc2: user keyspaces still replicate to it: app');
       expect(r.json().error.hint).toMatch(/ALTER KEYSPACE <name> WITH replication/);
-      expect(r.json().datacenterRemoval).toMatchObject({ action: 'removed', refusedFor: ['app'], done: false });
+      expect(r.json().datacenterRemoval).toMatchObject({ action: 'following', refusedFor: ['app'], done: false });
       expect(r.stderr).toMatch(/dc2: UpdatingReplication/);
       expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1']);
 
