@@ -20,6 +20,7 @@ import { newTarget } from '../run/target.js';
 import { confirm } from '../steps/confirm.js';
 import { lockTheClusters } from '../steps/lock.js';
 import type { Reporter } from '../ui/reporter.js';
+import type { ExecPlugins } from '../kube/exec-plugin.js';
 import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom, waitUntil } from '../util/wait.js';
 
@@ -42,6 +43,8 @@ export interface RemoveDcOptions {
   confirm: (question: string) => Promise<boolean>;
   interrupt?: Interrupt;
   requestTimeoutMs?: number;
+  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
+  plugins?: ExecPlugins;
 }
 
 interface RemoveDcRun extends ConnectedRun {
@@ -86,7 +89,7 @@ export async function runRemoveDc(o: RemoveDcOptions, ui: Reporter, report: Repo
   report.dryRun = o.dryRun;
   const ctx: RemoveDcRun = {
     ui, report, deadline, signal: o.interrupt?.signal, namespace: '', dryRun: o.dryRun, force: false, interrupt: o.interrupt, targets: [], dataPlanes: [],
-    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs },
+    connection: { kubeconfig: o.kubeconfig, env: o.env, log: ui.verbose, signal: o.interrupt?.signal, deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins },
   };
   await runSteps(ctx, removeDcSteps(o), { reportClusters: false });
   if (o.uninstallDataPlane && ctx.removal?.dataPlaneFree && !o.dryRun) await uninstallDataPlane(o, ctx, ui, report);
@@ -98,7 +101,7 @@ const findTheControlPlane = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
   title: 'Find the control plane and the datacenter',
   async run(ctx, s) {
     const found = await findControlPlane({ kubeconfig: o.kubeconfig, env: o.env, explicit: o.controlPlane, log: ctx.ui.verbose, signal: ctx.signal,
-      deadline: ctx.deadline, requestTimeoutMs: o.requestTimeoutMs });
+      deadline: ctx.deadline, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins });
     const [cp] = await connect({ ...ctx.connection, contexts: [found.context] });
     ctx.cp = newTarget(cp!, 'control-plane');
     ctx.targets = [ctx.cp];
@@ -275,7 +278,7 @@ async function uninstallDataPlane(o: RemoveDcOptions, ctx: RemoveDcRun, ui: Repo
   const sub = newReport('uninstall');
   await runUninstall({ kubeconfig: o.kubeconfig, env: o.env, contexts: [ctx.removal!.context], controlPlane: ctx.cp!.cluster.ctx.name,
     namespace: ctx.namespace, dryRun: false, force: false, wait: true, timeoutMs: Math.max(60_000, ctx.deadline - Date.now()), deleteCrds: false, clusterScoped: false,
-    confirm: o.confirm, interrupt: o.interrupt, requestTimeoutMs: o.requestTimeoutMs }, ui, sub);
+    confirm: o.confirm, interrupt: o.interrupt, requestTimeoutMs: o.requestTimeoutMs, plugins: o.plugins }, ui, sub);
   report.clusters.push(...sub.clusters);
   report.checks.push(...sub.checks);
   report.registrations.push(...sub.registrations);

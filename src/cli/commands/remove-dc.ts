@@ -22,7 +22,7 @@ export function defineRemoveDc(host: CommandHost): void {
     .action(host.action('remove-dc', async (opts, g, ui, report, interrupt) => {
       const { runRemoveDc } = await import('../../flows/remove-dc.js');
       await runRemoveDc({
-        kubeconfig: g.kubeconfig, env: host.io.env, cluster: opts.cluster, dc: opts.dc, controlPlane: opts.controlPlane,
+        kubeconfig: g.kubeconfig, env: host.io.env, plugins: host.plugins(g, ui), cluster: opts.cluster, dc: opts.dc, controlPlane: opts.controlPlane,
         namespace: opts.namespace === undefined ? undefined : namespaceFlag(opts.namespace), alterKeyspaces: opts.alterKeyspaces,
         uninstallDataPlane: opts.uninstallDataPlane, dryRun: opts.dryRun, wait: opts.wait, timeoutMs: durationFlag('--timeout', opts.timeout) * 1000,
         confirm: confirmer(g, host.io, { signal: interrupt.signal }), interrupt, requestTimeoutMs: g.requestTimeoutMs,
