@@ -46,6 +46,8 @@ export function installPermissions(role: Role): Permission[] {
     ...ns('', 'configmaps'), ...ns('rbac.authorization.k8s.io', 'roles'), ...ns('rbac.authorization.k8s.io', 'rolebindings'),
     // The routability probe's temporary pods.
     ...['create', 'delete'].map((verb) => ({ verb, group: '', resource: 'pods', namespaced: true })),
+    // The run lock (src/kube/lock.ts).
+    ...['get', 'create', 'update', 'delete'].map((verb) => ({ verb, group: 'coordination.k8s.io', resource: 'leases', namespaced: true })),
     ...(role === 'control-plane'
       ? ns('config.k8ssandra.io', 'clientconfigs')
       : [{ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespaced: true }]),

@@ -101,7 +101,7 @@ const addDcSteps = (o: AddDcOptions): Step<AddDcRun>[] => {
     // Making the context a data plane: the install steps, for this one cluster.
     setUp(findPeers(o)),
     // The control plane and the datacenter's cluster always; the peers whose pods a new data plane's probe uses.
-    lockTheClusters((ctx) => [must(ctx.cp, 'the control plane').cluster, must(ctx.newDc, 'the new cluster'), ...ctx.peers]),
+    lockTheClusters({ which: (ctx) => [must(ctx.cp, 'the control plane').cluster, must(ctx.newDc, 'the new cluster'), ...ctx.peers] }),
     setUp(loadRelease),
     setUp(preflight),
     setUp(routabilityToPeers({ skip: o.skipRoutability, check: o.checkRoutability })),

@@ -48,7 +48,7 @@ const reachable = (ctx: CheckRun) => ctx.targets.filter((t) => ctx.facts.find((f
 const checkSteps = (o: CheckOptions): Step<CheckRun>[] => [
   resolveContexts(o),
   preflightChecks(o),
-  { ...lockTheClusters(reachable), skip: () => o.skipRoutability },
+  { ...lockTheClusters({ which: reachable }), skip: () => o.skipRoutability },
   routability(o),
   summarize(o),
 ];

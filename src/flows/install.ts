@@ -6,7 +6,7 @@ import { runSteps, type Step } from '../run/steps.js';
 import type { Target } from '../run/target.js';
 import { installOperators } from '../steps/install-operator.js';
 import { loadCertManagerIfNeeded, loadRelease } from '../steps/load-release.js';
-import { lockTheClusters } from '../steps/lock.js';
+import { readThenLock } from '../steps/lock.js';
 import { preflight } from '../steps/preflight.js';
 import { routabilityBetweenAll } from '../steps/probe-routability.js';
 import { register } from '../steps/register.js';
@@ -39,9 +39,8 @@ const installSteps = (o: InstallOptions): Step<OperatorRun>[] => [
   resolveContexts(o),
   intoEveryCluster,
   warnForce('fields that other field managers own will be taken over, and an operator of another version replaced'),
-  lockTheClusters(),
   loadRelease,
-  preflight,
+  ...readThenLock([preflight]),
   routabilityBetweenAll({ skip: o.skipRoutability, probe: o.probe }),
   loadCertManagerIfNeeded,
   confirm((ctx) => `Install k8ssandra-operator ${ctx.release!.version} into ${ctx.targets.map((t) => `${t.cluster.ctx.name} (${t.role})`).join(', ')}?`, 'install', o.confirm),

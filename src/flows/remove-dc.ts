@@ -71,7 +71,7 @@ const FOLLOW_MS = 1000;
  */
 const removeDcSteps = (o: RemoveDcOptions): Step<RemoveDcRun>[] => [
   findTheControlPlane(o),
-  lockTheClusters((ctx) => [must(ctx.cp, 'the control plane').cluster, ...(ctx.dcCluster ? [ctx.dcCluster] : [])]),
+  lockTheClusters({ which: (ctx) => [must(ctx.cp, 'the control plane').cluster, ...(ctx.dcCluster ? [ctx.dcCluster] : [])] }),
   readTheCluster(o),
   checkTheRemoval(o),
   confirm((ctx) => (ctx.plan!.action === 'removed'

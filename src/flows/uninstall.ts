@@ -54,10 +54,11 @@ const uninstallSteps = (o: UninstallOptions): Step<UninstallRun>[] => [
   resolve(o),
   warnForce(`${o.deleteCrds ? 'CRDs are deleted even where custom resources exist, and those custom resources with them; ' : ''}`
     + 'data planes that K8ssandraClusters use are uninstalled anyway'),
-  lockTheClusters(),
   findWhatWasInstalled(o),
   lookForUsers(o),
   lookForCustomResources(o),
+  // Deletes carry uid preconditions: what another run made again while this one waited is never deleted.
+  lockTheClusters(),
   confirm((ctx) => {
     const total = toDelete(ctx).length;
     return total ? `Delete ${total} object(s) from ${ctx.targets.map((t) => t.cluster.ctx.name).join(', ')}? (${o.deleteCrds ? 'CRDs and custom resources too' : 'CRDs, custom resources and data are kept'})` : undefined;

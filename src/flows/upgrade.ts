@@ -43,10 +43,10 @@ interface UpgradeRun extends OperatorRun {
 const upgradeSteps = (o: UpgradeOptions): Step<UpgradeRun>[] => [
   resolveContexts(o),
   warnForce('a downgrade, and an operator another tool installed, are upgraded anyway'),
-  lockTheClusters(),
   readInstalled,
   loadRelease,
   planUpgrade,
+  lockTheClusters(),
   confirm((ctx) => (ctx.plans.some(hasChanges) ? `Upgrade ${changing(ctx).join(', ')} to k8ssandra-operator ${ctx.release!.version}?` : undefined), 'upgrade', o.confirm),
   markUpgrading,
   stage('crds', 'Upgrade the CRDs in every cluster'),

@@ -45,6 +45,8 @@ interface ClusterLock { cluster: Cluster; lease: Lease; namespaceCreated: boolea
 
 export interface HeldLock {
   readonly holder: Holder;
+  /** Another run held a lock first: what this run read before may have changed. */
+  readonly waited: boolean;
   /**
    * Gives every lock back. `keepNamespaces`: the run wrote into the namespace, which is now part of an
    * install; otherwise a namespace the lock created is deleted when it holds nothing but this run's.
@@ -61,8 +63,10 @@ export interface HeldLock {
 export async function lockClusters(clusters: Cluster[], o: LockOptions): Promise<HeldLock> {
   const ordered = await orderedByIdentity(clusters);
   const held: ClusterLock[] = [];
+  let waited = false;
   const lock: HeldLock = {
     holder: o.holder,
+    get waited() { return waited; },
     release: (r) => release(held, o, r, stopRenewing),
   };
   let stopped = false;
@@ -83,7 +87,7 @@ export async function lockClusters(clusters: Cluster[], o: LockOptions): Promise
   const first = await Promise.all(ordered.map((c) => readLock(c.client, o.namespace).then((l) => l?.metadata.resourceVersion, () => undefined)));
   try {
     for (const [i, cluster] of ordered.entries()) {
-      held.push(await take(cluster, o, { rv: first[i], at: seenAt }));
+      held.push(await take(cluster, o, { rv: first[i], at: seenAt }, () => { waited = true; }));
       if (held.length === 1) timer = setTimeout(() => void renewAll(), RENEW_MS).unref();
     }
   } catch (e) {
@@ -94,7 +98,8 @@ export async function lockClusters(clusters: Cluster[], o: LockOptions): Promise
 }
 
 async function orderedByIdentity(clusters: Cluster[]): Promise<Cluster[]> {
-  const ids = await Promise.all(clusters.map(async (c) => (await getObject(c.client, { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }))?.metadata.uid ?? c.ctx.server));
+  // A user who may not read kube-system (rare: preflight asks for it) orders that cluster by its address.
+  const ids = await Promise.all(clusters.map(async (c) => (await getObject(c.client, { apiVersion: 'v1', kind: 'Namespace', name: 'kube-system' }).catch(() => null))?.metadata.uid ?? c.ctx.server));
   return clusters.map((c, i) => ({ c, id: ids[i]! })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((x) => x.c);
 }
 
@@ -103,7 +108,7 @@ const isStatus = (e: unknown, status: number) => e instanceof ApiError && e.stat
 const terminating = (e: unknown) => e instanceof ApiError && e.status === 403 && /being terminated/.test(e.message);
 
 /** Takes one cluster's lock, waiting while a live run holds it (or while its namespace is being deleted). */
-async function take(cluster: Cluster, o: LockOptions, firstSeen: { rv?: string; at: number }): Promise<ClusterLock> {
+async function take(cluster: Cluster, o: LockOptions, firstSeen: { rv?: string; at: number }, waiting: () => void): Promise<ClusterLock> {
   const { client } = cluster;
   const context = cluster.ctx.name;
   let namespaceCreated = false;
@@ -111,7 +116,7 @@ async function take(cluster: Cluster, o: LockOptions, firstSeen: { rv?: string; 
   let seen = firstSeen;
   let announced: string | undefined;
   let waitingFor = `the deletion of namespace ${o.namespace}`;
-  const say = (key: string, line: string) => { if (announced !== key) { announced = key; o.note(line); } };
+  const say = (key: string, line: string) => { waiting(); if (announced !== key) { announced = key; o.note(line); } };
   for (;;) {
     o.signal?.throwIfAborted();
     const ns = await getObject(client, { apiVersion: 'v1', kind: 'Namespace', name: o.namespace });
@@ -121,7 +126,7 @@ async function take(cluster: Cluster, o: LockOptions, firstSeen: { rv?: string; 
     } else {
       try {
         if (!ns) {
-          namespaceUid = await createRunNamespace(client, o.namespace, runOf(o.holder).id);
+          namespaceUid = await createRunNamespace(client, o.namespace);
           namespaceCreated = namespaceUid !== undefined;
         }
         const lease = await readLock(client, o.namespace);

@@ -2,15 +2,19 @@
 // with an exclusive POST, so that of two runs only one can say it made it, and deleted only when the
 // rule of plan/namespace-deletion.ts allows it, checked right before the delete.
 import { describe } from '../errors.js';
-import { namespaceDeletion, RUN_LABEL, type Found, type RunIdentity } from '../plan/namespace-deletion.js';
+import { namespaceDeletion, type Found, type RunIdentity } from '../plan/namespace-deletion.js';
 import { ApiError, type KubeClient } from './client.js';
 import { FIELD_MANAGER } from './resources.js';
 
-/** Creates the namespace, labelled with the run; its uid, or undefined when it exists already (someone else made it). */
-export async function createRunNamespace(client: KubeClient, namespace: string, runId: string): Promise<string | undefined> {
+/**
+ * Creates the namespace, bare and under our field manager (the release's Namespace is applied over it
+ * later as if it were new); its uid, or undefined when it exists already (someone else made it). Which
+ * run made it is known by that run alone, in memory: nothing else needs to tell.
+ */
+export async function createRunNamespace(client: KubeClient, namespace: string): Promise<string | undefined> {
   try {
-    const made = await client.request<{ metadata: { uid: string } }>({ method: 'POST', path: '/api/v1/namespaces', body: {
-      apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace, labels: { 'app.kubernetes.io/managed-by': FIELD_MANAGER, [RUN_LABEL]: runId } } } });
+    const made = await client.request<{ metadata: { uid: string } }>({ method: 'POST', path: '/api/v1/namespaces', query: { fieldManager: FIELD_MANAGER },
+      body: { apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } } });
     return made.metadata.uid;
   } catch (e) {
     if (e instanceof ApiError && e.status === 409) return undefined;

@@ -14,9 +14,6 @@ export interface Found {
   holderIdentity?: string;
 }
 
-/** The label this run puts on a namespace it made: its run id. */
-export const RUN_LABEL = 'k8ssandra.io/run';
-
 /** A run as the rule knows it: the id its objects are labelled with, and its lock's holder identity. */
 export interface RunIdentity { id: string; holderId: string }
 

@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, kubectl, kubectlJson, uniqueName, waitFor } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra, type CliRun } from '../helpers/cli.js';
+import { FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
 import { removeInstall } from '../helpers/uninstalled.js';
 
 const NS = 'k8ssandra-operator';
@@ -19,12 +20,22 @@ const installArgs = (...extra: string[]) => ['install', '--contexts', ALL, ...be
 /** A run that waited for another one's lock says so, naming that run. */
 const WAITED = /waiting for the run of \S+@\S+ \((install|check|uninstall|register|add-dc|upgrade), pid \d+, started \d\d:\d\d:\d\d UTC\) to finish/;
 
-/** Two runs, the second started `apartMs` after the first, as two CI jobs would be. */
-async function twoAtOnce(first: string[], second: string[], apartMs = 300): Promise<[CliRun, CliRun]> {
-  const a = startK8ssandra(first);
-  await sleep(apartMs);
-  const b = startK8ssandra(second);
-  return Promise.all([a.result, b.result]);
+/**
+ * Two runs, the second started 0.3 s after the first, as two CI jobs would be. `slowFirst`: the first one's
+ * requests to cp that match go through a proxy that holds each for 3 s, so that it is still at work (and
+ * holds the lock) when the second one comes: commands that take well under a second on the bed.
+ */
+async function twoAtOnce(first: string[], second: string[], slowFirst?: RegExp): Promise<[CliRun, CliRun]> {
+  const proxy = slowFirst ? await FaultProxy.start('cp') : undefined;
+  try {
+    proxy?.add({ method: 'PATCH', path: slowFirst!, fault: { delayMs: 3000 }, times: 1 });
+    const a = startK8ssandra(first, proxy ? { kubeconfig: writeKubeconfig({ proxies: { cp: proxy } }) } : {});
+    await sleep(300);
+    const b = startK8ssandra(second);
+    return await Promise.all([a.result, b.result]);
+  } finally {
+    await proxy?.close();
+  }
 }
 
 /** After the pair: one plain re-run converges, status is healthy, and kubectl sees the whole installation. */
@@ -105,11 +116,12 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
   it('register --rotate + register --rotate: one batch after the other; every stored credential works', async () => {
     const secretRv = async () => Promise.all(['dp1', 'dp2'].map(async (dp) => (await kubectlJson('cp', '-n', NS, 'get', 'secret', `${dp}-kubeconfig`)).metadata.resourceVersion));
     const before = await secretRv();
-    // Started together: a rotation takes well under a second on the bed.
-    const [a, b] = await twoAtOnce(['register', '--contexts', ALL, '--rotate', '-o', 'json'], ['register', '--contexts', ALL, '--rotate', '-o', 'json'], 0);
+    // The first run's write of the first Secret in cp takes 3 s: the second run comes while it holds the lock.
+    const rotate = ['register', '--contexts', ALL, '--rotate', '-o', 'json'];
+    const [a, b] = await twoAtOnce(rotate, rotate, /\/secrets\/dp\d-kubeconfig/);
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
-    expect(a.stderr + b.stderr, 'one of them waited for the other').toMatch(WAITED);
+    expect(b.stderr, 'the second run waited for the first').toMatch(WAITED);
     // The second batch is written after the first one is complete: each run wrote all its Secrets, then its ClientConfigs, alone.
     const after = await secretRv();
     for (const [i, rv] of after.entries()) expect(rv, `Secret of dp${i + 1} rotated`).not.toBe(before[i]);
@@ -125,15 +137,19 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
     await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p',
       JSON.stringify({ status: { error: 'None', conditions: [{ type: 'CassandraInitialized', status: 'True', lastTransitionTime: now }], datacenters: { dc1: ready } } }));
     const addDc = ['add-dc', '--cluster', KC, '--dc', 'dc2', '--context', 'dp2', '--size', '1', '--control-plane', 'cp', '--no-wait', ...bedInstallFlags, '-o', 'json'];
-    const [a, b] = await twoAtOnce(addDc, addDc);
-    expect(a.exitCode, a.stderr).toBe(0);
-    expect(b.exitCode, b.stderr).toBe(0);
-    expect([a.json().datacenter.action, b.json().datacenter.action].sort()).toEqual(['created', 'unchanged']);
-    expect(a.stderr + b.stderr, 'one of them waited for the other').toMatch(WAITED);
-    const dcs = (await kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC)).spec.cassandra.datacenters.map((d: any) => d.metadata.name);
-    expect(dcs).toEqual(['dc1', 'dc2']);
-    // No operator on the bed makes the datacenters Ready: the cluster goes, so that status is healthy again.
-    await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC);
+    try {
+      // The first run's patch (not its dry run) takes 3 s: the second one reads the cluster before, then waits for the lock.
+      const [a, b] = await twoAtOnce(addDc, addDc, /\/k8ssandraclusters\/[^?]+\?fieldManager=k8ssandra-cli$/);
+      expect(a.exitCode, a.stderr).toBe(0);
+      expect(b.exitCode, b.stderr).toBe(0);
+      expect(b.stderr, 'the second run waited for the first').toMatch(WAITED);
+      expect([a.json().datacenter.action, b.json().datacenter.action]).toEqual(['created', 'unchanged']);
+      const dcs = (await kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC)).spec.cassandra.datacenters.map((d: any) => d.metadata.name);
+      expect(dcs).toEqual(['dc1', 'dc2']);
+    } finally {
+      // No operator on the bed makes the datacenters Ready: the cluster goes, so that status is healthy again.
+      await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC);
+    }
   });
 
   it('a holder killed with SIGKILL: its lock expires and the next run takes it over, saying from whom, and converges', async () => {
