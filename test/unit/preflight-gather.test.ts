@@ -28,6 +28,8 @@ describe('preflight facts from a fake cluster', () => {
       { verbs: ['create', 'patch'], apiGroups: ['', 'apps', 'rbac.authorization.k8s.io', 'admissionregistration.k8s.io', 'apiextensions.k8s.io'],
         resources: ['namespaces', 'deployments', 'serviceaccounts', 'secrets', 'services', 'configmaps', 'roles', 'rolebindings', 'customresourcedefinitions'] },
       { verbs: ['create', 'delete'], apiGroups: [''], resources: ['pods'] },
+      // The run lock: may take it, not give it back.
+      { verbs: ['create'], apiGroups: ['coordination.k8s.io'], resources: ['leases'] },
       // Names one object: a rules review cannot grant from it; the access review asked instead denies.
       { verbs: ['create'], apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: ['someone-else'] },
     ];
@@ -42,7 +44,7 @@ describe('preflight facts from a fake cluster', () => {
       'create clusterrolebindings.rbac.authorization.k8s.io', 'patch clusterrolebindings.rbac.authorization.k8s.io',
       'create validatingwebhookconfigurations.admissionregistration.k8s.io', 'patch validatingwebhookconfigurations.admissionregistration.k8s.io',
       'create mutatingwebhookconfigurations.admissionregistration.k8s.io', 'patch mutatingwebhookconfigurations.admissionregistration.k8s.io',
-      'create serviceaccounts/token']);
+      'update leases.coordination.k8s.io', 'delete leases.coordination.k8s.io', 'create serviceaccounts/token']);
     expect(facts).toMatchObject({ certManager: false, certManagerOurs: true, operators: [] });
   });
 
