@@ -155,7 +155,8 @@ export function upToDate(meta: ObjectMeta | undefined, desired: KubeObject): boo
   const fields = (meta.managedFields ?? []) as ManagedFields[];
   const ours = fields.find((f) => f.manager === FIELD_MANAGER && f.operation === 'Apply');
   if (!ours?.time) return false;
-  return fields.every((f) => f === ours || f.subresource === 'status' || (f.time ?? '') < ours.time!
+  // Our own other writes count as ours: the run lock creates a namespace before the release is applied to it.
+  return fields.every((f) => f.manager === FIELD_MANAGER || f.subresource === 'status' || (f.time ?? '') < ours.time!
     || !overlaps(f.fieldsV1 ?? { '.': {} }, desired));
 }
 

@@ -19,6 +19,13 @@ describe('skipping objects that are already as we applied them', () => {
     expect(upToDate(meta([ours, { manager: 'kubectl-edit', operation: 'Update', time: '2026-11-25T10:00:00Z' }]), obj)).toBe(false);
     expect(upToDate(meta([ours, { manager: 'kubectl-edit', operation: 'Update', time: '2026-11-25T09:00:00Z' }]), obj)).toBe(true);
   });
+  it('skips when the other write is ours too (the run lock created the namespace the release is then applied to)', () => {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'k8ssandra-operator', labels: { 'control-plane': 'k8ssandra-operator' } } };
+    const created = { manager: FIELD_MANAGER, operation: 'Update', time: ours.time, fieldsV1: { 'f:metadata': { 'f:labels': { '.': {}, 'f:kubernetes.io/metadata.name': {} } } } };
+    const m = (fields: object[]) => ({ name: ns.metadata.name, annotations: { [APPLIED_HASH]: contentHash(ns) }, managedFields: fields });
+    expect(upToDate(m([ours, created]), ns)).toBe(true);
+    expect(upToDate(m([ours, { ...created, manager: 'kubectl-create' }]), ns)).toBe(false);
+  });
   it('skips when a controller wrote, at the same second, only fields we do not set (a token Secret\'s data)', () => {
     const secret = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 't', annotations: { 'kubernetes.io/service-account.name': 'sa' } }, type: 'kubernetes.io/service-account-token' };
     const filled = { manager: 'kube-controller-manager', operation: 'Update', time: ours.time,
