@@ -243,9 +243,12 @@ const followTheOperator = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
   },
 });
 
+/** Where the removal is, in the report at once: a run that stops (a refusal, a timeout, Ctrl-C) still says it. */
 function removalReport(ctx: RemoveDcRun, o: RemoveDcOptions, state: string, done: boolean, refusedFor?: string[]): DatacenterRemovalReport {
-  return { cluster: ctx.ref!.name, namespace: ctx.ref!.namespace, name: o.dc, context: contextName(ctx), action: ctx.plan!.action, state, done,
-    ...(refusedFor ? { refusedFor } : {}) };
+  const r: DatacenterRemovalReport = { cluster: ctx.ref!.name, namespace: ctx.ref!.namespace, name: o.dc, context: contextName(ctx), action: ctx.plan!.action,
+    state, done, ...(refusedFor ? { refusedFor } : {}) };
+  ctx.report.datacenterRemoval = r;
+  return r;
 }
 
 const summarize = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
