@@ -122,6 +122,7 @@ const readTheCluster = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
     // Read again under the lock: what another run did meanwhile counts.
     ctx.kc = await readCluster(ctx.cp!.cluster.client, ctx.ref!);
     ctx.plan = planRemoval(ctx.kc, o.dc);
+    if (ctx.plan.action === 'following') ctx.removal = removalReport(ctx, o, decommissionState(ctx.kc, o.dc, undefined).state, false);
     s.note(ctx.plan.action === 'removed' ? `${o.dc} is in the spec (datacenter ${ctx.plan.index! + 1} of ${ctx.kc.spec.cassandra.datacenters.length})`
       : ctx.plan.action === 'following' ? `${o.dc} has left the spec already; the operator is taking it out: following it`
         : `${o.dc} is neither in the spec nor in the status: nothing to remove`);
