@@ -175,13 +175,23 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
   });
 
   it('afterwards the data plane that ran only dc2 is uninstalled on request (--uninstall-data-plane), never silently', async () => {
+    // Gone already: nothing to remove, and nothing else is touched (dp2 kept its operator after the plain runs above).
     const plain = await removeDc('--dc', 'dc2', '--yes');
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.json().summary).toMatch(/is not in the K8ssandraCluster: nothing to remove/);
     expect(await kubectl('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator', '-o', 'name')).toBe('deployment.apps/k8ssandra-operator');
-    const r = await removeDc('--dc', 'dc2', '--uninstall-data-plane', '--yes');
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.json().datacenterRemoval).toMatchObject({ dataPlaneFree: true, dataPlaneUninstalled: true });
+    // dc2 once more, removed with the flag: the data plane goes with its registration, by uninstall's own steps.
+    await twoDatacenters();
+    const operator = operatorStandIn();
+    operator.state.refuseFor = undefined;
+    try {
+      const r = await removeDc('--dc', 'dc2', '--uninstall-data-plane', '--yes');
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(r.json().datacenterRemoval).toMatchObject({ action: 'removed', done: true, dataPlaneFree: true, dataPlaneUninstalled: true });
+      expect(r.json().summary).toMatch(/; dp2's data plane uninstalled$/);
+    } finally {
+      await operator.stop();
+    }
     expect(await kubectl('dp2', '-n', NS, 'get', 'deployment', 'k8ssandra-operator', '--ignore-not-found', '-o', 'name')).toBe('');
     expect(await kubectl('cp', '-n', NS, 'get', 'clientconfig', 'dp2', '--ignore-not-found', '-o', 'name')).toBe('');
   });
