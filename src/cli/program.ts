@@ -3,7 +3,9 @@ import { usageError } from '../errors.js';
 import { version } from '../version.js';
 import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
+import { defineExport } from './commands/export.js';
 import { defineInstall } from './commands/install.js';
+import { defineMoveControlPlane } from './commands/move-control-plane.js';
 import { defineRegister } from './commands/register.js';
 import { defineRender } from './commands/render.js';
 import { defineStatus } from './commands/status.js';
@@ -59,6 +61,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   defineStatus(host);
   defineAddDc(host);
   defineRender(host);
+  defineMoveControlPlane(host);
+  defineExport(host);
 
   program.command('completion')
     .summary('print a shell completion script (bash, zsh or fish)')
