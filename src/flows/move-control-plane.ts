@@ -206,7 +206,7 @@ const readSourceObjects: Step<MoveRun> = {
       + `${src.replicatedSecrets.length} ReplicatedSecret(s), ${src.k8ssandraTasks.length} K8ssandraTask(s)`);
     // The old control plane stays a data plane of the installation: it is registered with the new one (its own
     // datacenters need it; without any it is still a data plane that status expects registered). A lost one cannot be.
-    ctx.dataPlanes = ctx.targets.filter((t) => t !== ctx.toTarget && (t !== ctx.fromTarget || !movedAlready(ctx)));
+    ctx.dataPlanes = ctx.targets.filter((t) => t !== ctx.toTarget && (t !== ctx.fromTarget || (ctx.phase !== 'moved' && ctx.phase !== 'done')));
     if (!ctx.fromTarget && hostsDatacenters(src.k8ssandraClusters)) {
       gate([check('MOVE-LOST-DATACENTERS', 'warn', `datacenters ran in the lost control plane ${ctx.from}: they keep k8sContext ${ctx.from}, which ${ctx.to} cannot reach`,
         { hint: `register ${ctx.from} with ${ctx.to} if it comes back (k8ssandra register --contexts ${ctx.to},${ctx.from}), or remove those datacenters from the K8ssandraCluster` })], ctx, s);

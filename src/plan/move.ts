@@ -215,8 +215,10 @@ export function planMove(p: { from: string; to: string; phase: MovePhase; regist
   // Done but a record still says "moving": the run that did it stopped before its last write.
   if (p.phase === 'done') return p.stillRecorded ? [finish] : [];
   steps.push({ step: 'record', context: `${from},${to}`, what: `install records say "moving from ${from} to ${to}"` });
+  if (p.registered.length && (p.phase === 'start' || p.phase === 'switched' || p.phase === 'returned')) {
+    steps.push({ step: 'register', context: to, what: `register ${p.registered.join(', ')} with ${to} (ClientConfigs; ${to}'s own datacenters use an empty k8sContext)` });
+  }
   if (p.phase === 'start' || p.phase === 'switched') {
-    if (p.registered.length) steps.push({ step: 'register', context: to, what: `register ${p.registered.join(', ')} with ${to} (ClientConfigs; ${to}'s own datacenters use an empty k8sContext)` });
     steps.push({ step: 'copy', context: to, what: `copy Secrets (${p.secrets.join(', ') || 'none'}), K8ssandraCluster(s) ${p.clusters.join(', ') || 'none'} with annotations and status, `
       + `${p.replicatedSecrets} ReplicatedSecret(s), ${p.tasks} K8ssandraTask(s) from ${p.exportFile ?? from}` });
   }

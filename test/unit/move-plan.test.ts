@@ -72,7 +72,7 @@ describe('move-control-plane plan', () => {
 
   it('takes the Secrets that ReplicatedSecrets select and that specs name, and only their data, type, labels and annotations', () => {
     const rs = { apiVersion: 'v', kind: 'ReplicatedSecret', metadata: { name: 'demo' }, spec: { selector: { matchLabels: { 'k8ssandra.io/cluster-name': 'demo' } } } };
-    const secrets = [{ metadata: { name: 'demo-reaper', labels: { 'k8ssandra.io/cluster-name': 'demo' } } }, { metadata: { name: 'other', labels: {} } },
+    const secrets: { metadata: { name: string; labels?: Record<string, string> } }[] = [{ metadata: { name: 'demo-reaper', labels: { 'k8ssandra.io/cluster-name': 'demo' } } }, { metadata: { name: 'other', labels: {} } },
       { metadata: { name: 'dp2-kubeconfig' } }];
     expect(secretsToMove(objects({ replicatedSecrets: [rs] }), secrets)).toEqual(['demo-reaper', 'demo-superuser']);
     expect(secretRefs({ medusa: { storageProperties: { storageSecretRef: { name: 'bucket' } } }, reaper: { uiUserSecretRef: { name: '' } } })).toEqual(['bucket']);
@@ -104,7 +104,7 @@ describe('move-control-plane plan', () => {
     expect(planMove({ ...base, phase: 'start' }).map((s) => s.step)).toEqual(['record', 'register', 'copy', 'switch-old', 'switch-new', 'clean-up', 'finish']);
     expect(planMove({ ...base, phase: 'switched' }).map((s) => s.step)).toEqual(['record', 'register', 'copy', 'switch-new', 'clean-up', 'finish']);
     expect(planMove({ ...base, phase: 'moved' }).map((s) => s.step)).toEqual(['record', 'clean-up', 'finish']);
-    expect(planMove({ ...base, phase: 'returned' }).map((s) => s.step)).toEqual(['record', 'switch-old', 'clean-up', 'finish']);
+    expect(planMove({ ...base, phase: 'returned' }).map((s) => s.step)).toEqual(['record', 'register', 'switch-old', 'clean-up', 'finish']);
     expect(planMove({ ...base, phase: 'done' })).toEqual([]);
     expect(planMove({ ...base, phase: 'done', stillRecorded: true }).map((s) => s.step)).toEqual(['finish']);
     expect(planMove({ ...base, phase: 'switched', exportFile: 'f' }).map((s) => s.step)).toEqual(['record', 'register', 'copy', 'switch-new', 'finish']);
