@@ -1,7 +1,7 @@
 // Moving the control plane on the test bed: cp -> dp1 with both reachable (refused while a datacenter is
 // not Ready, --dry-run, a SIGKILL at each step then a re-run, status before, during and after), then back
-// to cp from an export of dp1 while dp1's API server is stopped (SIGSTOP), then dp1 coming back and
-// being cleaned up. The bed runs no real operator: the test plays it. It writes the K8ssandraCluster's
+// to cp from an export of dp1 while dp1's API server is cut (a fault proxy in front of it, down: connections
+// refused), then dp1 coming back and being cleaned up. The bed runs no real operator: the test plays it. It writes the K8ssandraCluster's
 // status, the CassandraDatacenters (with a StatefulSet each) and the replicated Secrets the operators
 // would have made, and puts the operator's finalizer on the K8ssandraCluster and the ReplicatedSecret.
 // kubectl is the judge: nothing in any data plane may change (same UID, generation, resourceVersion, data).
@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clusterPids } from '../../testbed/kwokctl.js';
 import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
+import { FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
 
 const NS = 'k8ssandra-operator';
 const KC = uniqueName('move');
@@ -29,6 +29,8 @@ const ownerLabels = { 'app.kubernetes.io/managed-by': 'k8ssandra-operator', 'k8s
 const DCS: [string, string][] = [['dc0', 'cp'], ['dc1', 'dp1'], ['dc2', 'dp2']];
 
 const move = (...args: string[]) => k8ssandra(['move-control-plane', ...args, '--yes', '-o', 'json']);
+/** The same, with a kubeconfig whose dp1 goes through a fault proxy. */
+const moveVia = (kubeconfig: string, ...args: string[]) => k8ssandra(['move-control-plane', ...args, '--yes', '-o', 'json'], { kubeconfig });
 const status = () => k8ssandra(['status', '--contexts', CONTEXTS.join(','), '-o', 'json']);
 const byId = (r: any, id: string) => r.checks.filter((c: any) => c.id === id);
 
@@ -140,6 +142,12 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
   const exportFile = path.join(dir, 'dp1-export.yaml');
 
   beforeAll(async () => {
+    // An earlier run of this file may have stopped with the control plane elsewhere: cp gets it back.
+    for (const ctx of CONTEXTS) {
+      const m = await mode(ctx).catch(() => undefined);
+      if (m && (m === 'control-plane') !== (ctx === 'cp')) await kubectl(ctx, '-n', NS, 'delete', 'deployment', 'k8ssandra-operator');
+      if (ctx !== 'cp') await kubectl(ctx, '-n', NS, 'delete', 'clientconfigs', '--all', '--ignore-not-found');
+    }
     const installed = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), ...bedInstallFlags]);
     expect(installed.exitCode, installed.stderr).toBe(0);
     await clearOperatorObjects();
@@ -147,10 +155,8 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     before = await dataPlaneSnapshot();
   }, 600_000);
 
-  afterAll(async () => {
-    // Whatever happened, dp1's API server runs again and cp is the control plane for the files after this one.
-    for (const p of clusterPids('dp1').filter((x) => x.component === 'kube-apiserver' && x.alive)) process.kill(p.pid, 'SIGCONT');
-  });
+  let proxy: FaultProxy | undefined;
+  afterAll(async () => { await proxy?.close(); });
 
   it('status before: cp runs the control plane, no move under way', async () => {
     const r = (await status()).json();
@@ -284,16 +290,17 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     }
   });
 
-  it('dp1 lost (API server stopped): the move to cp from its export, Secrets from the data planes, one missing until --force', async () => {
+  it('dp1 lost (its API server cut): the move to cp from its export, Secrets from the data planes, one missing until --force', async () => {
     // The bucket Secret was only in the control planes: gone from cp too, it can be found nowhere.
     await kubectl('cp', '-n', NS, 'delete', 'secret', `${KC}-medusa-bucket`);
-    const apiserver = clusterPids('dp1').find((p) => p.component === 'kube-apiserver' && p.alive)!;
-    process.kill(apiserver.pid, 'SIGSTOP');
+    proxy = await FaultProxy.start('dp1');
+    const cut = writeKubeconfig({ proxies: { dp1: proxy } });
+    await proxy.down();
     try {
-      const refused = await move('--from-export', exportFile, '--to', 'cp', '--timeout', '3m');
+      const refused = await moveVia(cut, '--from-export', exportFile, '--to', 'cp', '--timeout', '3m');
       expect(refused.exitCode, refused.stderr).toBe(3);
       expect(refused.json().checks.find((c: any) => c.id === 'MOVE-SECRETS')).toMatchObject({ status: 'fail', message: expect.stringContaining(`${KC}-medusa-bucket`) });
-      const r = await move('--from-export', exportFile, '--to', 'cp', '--force', '--timeout', '3m');
+      const r = await moveVia(cut, '--from-export', exportFile, '--to', 'cp', '--force', '--timeout', '3m');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json().move).toMatchObject({ from: 'dp1', to: 'cp', fromExport: true, missingSecrets: [`${KC}-medusa-bucket`] });
       expect(r.json().checks.find((c: any) => c.id === 'MOVE-LOST-DATACENTERS')).toMatchObject({ status: 'warn' });
@@ -306,7 +313,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
       expect((await kubectlJson('cp', '-n', NS, 'get', 'secret', `${KC}-superuser`)).data.password).toBe(b64(SUPERUSER_PASSWORD));
       expect(await kubectl('cp', '-n', NS, 'get', 'clientconfigs', '-o', 'name')).toBe('clientconfig.config.k8ssandra.io/dp2');
     } finally {
-      process.kill(apiserver.pid, 'SIGCONT');
+      await proxy.up();
     }
   });
 
