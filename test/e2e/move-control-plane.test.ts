@@ -12,6 +12,7 @@ import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
+import { startConsumer, type Consumer } from '../helpers/consumer.js';
 import { FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
 
 const NS = 'k8ssandra-operator';
@@ -153,10 +154,16 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     await clearOperatorObjects();
     await seed();
     before = await dataPlaneSnapshot();
+    // The bed's registration consumer, following the control plane wherever it runs.
+    consumer = await startConsumer({ context: 'follow', backoffMs: 1000, maxBackoffMs: 2000 });
+    const started = await consumer.waitForEvent('start');
+    expect(started.context).toBe('cp');
+    await consumer.waitSynced(['dp1', 'dp2']);
   }, 600_000);
 
   let proxy: FaultProxy | undefined;
-  afterAll(async () => { await proxy?.close(); });
+  let consumer: Consumer | undefined;
+  afterAll(async () => { await proxy?.close(); await consumer?.stop(); });
 
   it('status before: cp runs the control plane, no move under way', async () => {
     const r = (await status()).json();
@@ -263,6 +270,13 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     expect(byId(r, 'STATUS-CONTROL-PLANE-MOVE')).toEqual([]);
     expect(byId(r, 'STATUS-DATA-PLANE-UNREGISTERED').map((c: any) => [c.context, c.status])).toEqual([['cp', 'pass'], ['dp2', 'pass']]);
     expect(r.k8ssandraClusters.map((k: any) => [k.name, k.controlPlane, k.ready])).toEqual([[KC, 'dp1', true]]);
+  });
+
+  it('the registration consumer followed the control plane to dp1 and syncs cp and dp2 from there', async () => {
+    const replaced = await consumer!.waitForEvent('exit', (e) => e.reason === 'replaced');
+    const started = await consumer!.waitForEvent('start', (e) => e.context === 'dp1', { from: replaced.index });
+    const synced = await consumer!.waitSynced(['cp', 'dp2'], { from: started.index });
+    expect(synced.map((e) => e.clientConfig)).toEqual(['cp', 'dp2']);
   });
 
   it('run again: nothing to move', async () => {
