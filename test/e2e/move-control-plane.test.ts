@@ -163,7 +163,18 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
 
   let proxy: FaultProxy | undefined;
   let consumer: Consumer | undefined;
-  afterAll(async () => { await proxy?.close(); await consumer?.stop(); });
+  afterAll(async () => {
+    await proxy?.close();
+    await consumer?.stop();
+    // What this file made, gone again (the control plane is back on cp by the last test).
+    await clearOperatorObjects();
+    for (const ctx of CONTEXTS) {
+      for (const kind of ['statefulset', 'secret']) {
+        const names = (await kubectl(ctx, '-n', NS, 'get', kind, '-o', 'name')).split('\n').filter((n) => n.includes(`/${KC}-`));
+        if (names.length) await kubectl(ctx, '-n', NS, 'delete', ...names, '--ignore-not-found', '--wait=false');
+      }
+    }
+  });
 
   it('status before: cp runs the control plane, no move under way', async () => {
     const r = (await status()).json();
