@@ -89,6 +89,7 @@ const moveSteps = (o: MoveOptions): Step<MoveRun>[] => [
   { ...register, title: (ctx) => `Register ${ctx.dataPlanes.map((t) => t.cluster.ctx.name).join(', ')} with ${ctx.to}`, skip: (ctx) => ctx.dryRun || !due(ctx, 'register') },
   copyTheObjects,
   switchOld,
+  copyAgain,
   switchNew,
   cleanUp,
   finish,
@@ -362,6 +363,23 @@ const switchOld: Step<MoveRun> = {
   },
 };
 
+/**
+ * Once the old operator is a data plane its objects no longer change: they are read again and copied
+ * once more (what is unchanged is not sent), so the new control plane starts from their last state, not
+ * from the state before the switch (the old operator may have written a status meanwhile).
+ */
+const copyAgain: Step<MoveRun> = {
+  title: (ctx) => `Copy what changed in ${ctx.from} since into ${ctx.to}`,
+  skip: (ctx) => ctx.dryRun || !due(ctx, 'copy') || !due(ctx, 'switch-old'),
+  async run(ctx, s) {
+    ctx.source = await readControlPlaneObjects(ctx.fromTarget!.cluster.client, ctx.namespace);
+    const before = ctx.toTarget!.objects.length;
+    await copyTheObjects.run(ctx, s);
+    const changed = ctx.toTarget!.objects.slice(before).filter((o) => o.action !== 'unchanged').length;
+    s.note(changed ? `${changed} object(s) written again` : 'nothing changed since the first copy');
+  },
+};
+
 const switchNew: Step<MoveRun> = {
   title: (ctx) => `Switch ${ctx.to}'s operator to control-plane mode`,
   skip: (ctx) => ctx.dryRun || !due(ctx, 'switch-new'),
@@ -387,10 +405,16 @@ const cleanUp: Step<MoveRun> = {
     const op = (await findOperators(client)).find((x) => x.namespace === ctx.namespace);
     if (op?.mode === 'control-plane') throw new Error(`internal: ${ctx.from} runs as control plane at clean-up`);
     await waitOperatorMode(client, ctx.namespace, 'data-plane', ctx.deadline);
-    const left = await readControlPlaneObjects(client, ctx.namespace);
+    const [left, moved] = await Promise.all([readControlPlaneObjects(client, ctx.namespace), readControlPlaneObjects(ctx.toTarget!.cluster.client, ctx.namespace)]);
+    // Only what the new control plane holds is a copy: anything else (made in the old cluster meanwhile) stays, and says so.
+    const there = new Set([...moved.k8ssandraTasks, ...moved.replicatedSecrets, ...moved.k8ssandraClusters].map((o) => `${o.kind}/${o.metadata.name}`));
     for (const obj of [...left.k8ssandraTasks, ...left.replicatedSecrets, ...left.k8ssandraClusters]) {
-      const r = await removeCopy(client, obj);
-      t.objects.push({ ref: refOf(obj), action: r === 'deleted' ? 'deleted' : 'unchanged', reason: 'moved to ' + ctx.to });
+      if (!there.has(`${obj.kind}/${obj.metadata.name}`)) {
+        t.objects.push({ ref: refOf(obj), action: 'kept', reason: `not in ${ctx.to}: not moved` });
+        ctx.ui.warn(`${ctx.from}: ${refOf(obj)} is not in ${ctx.to} (made after the move read ${ctx.from}?): kept; move it by hand or delete it`);
+        continue;
+      }
+      if (await removeCopy(client, obj) === 'deleted') t.objects.push({ ref: refOf(obj), action: 'deleted', reason: `moved to ${ctx.to}` });
     }
     for (const cc of (await listObjects(client, { ...CLIENT_CONFIG, namespace: ctx.namespace })).filter(managedByUs)) {
       await deleteObject(client, { ...CLIENT_CONFIG, namespace: ctx.namespace, name: cc.metadata.name }, { uid: cc.metadata.uid });

@@ -222,7 +222,7 @@ export function planMove(p: { from: string; to: string; phase: MovePhase; regist
     steps.push({ step: 'copy', context: to, what: `copy Secrets (${p.secrets.join(', ') || 'none'}), K8ssandraCluster(s) ${p.clusters.join(', ') || 'none'} with annotations and status, `
       + `${p.replicatedSecrets} ReplicatedSecret(s), ${p.tasks} K8ssandraTask(s) from ${p.exportFile ?? from}` });
   }
-  if ((p.phase === 'start' || p.phase === 'returned') && !p.exportFile) steps.push({ step: 'switch-old', context: from, what: `switch ${from}'s operator to data-plane mode and wait until no pod of it runs as control plane` });
+  if ((p.phase === 'start' || p.phase === 'returned') && !p.exportFile) steps.push({ step: 'switch-old', context: from, what: `switch ${from}'s operator to data-plane mode, wait until no pod of it runs as control plane${p.phase === 'start' ? `, then copy again what changed in ${from} meanwhile` : ''}` });
   if (p.phase === 'start' || p.phase === 'switched') steps.push({ step: 'switch-new', context: to, what: `switch ${to}'s operator to control-plane mode and wait until it is available` });
   if (!p.exportFile) steps.push({ step: 'clean-up', context: from, what: `remove ${from}'s copies (finalizers first, orphaning dependents) and its ClientConfigs; keep its Secrets` });
   steps.push(finish);
