@@ -243,6 +243,8 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     expect(seen.length).toBeGreaterThan(0);
     const r = await k8ssandra([...args, '-o', 'json']);
     expect(r.exitCode, r.stderr).toBe(0);
+    // No Secret data in anything the move printed.
+    for (const out of [r.stdout, r.stderr]) expect(out).not.toContain(b64(SUPERUSER_PASSWORD));
     // A kill at the last step may land after its writes: then there is nothing left to do.
     expect(r.json().summary).toMatch(/moved the control plane from cp to dp1|dp1 already runs the control plane: nothing to move/);
   });
@@ -328,6 +330,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
       const r = await moveVia(cut, '--from-export', exportFile, '--to', 'cp', '--force', '--timeout', '3m');
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.json().move).toMatchObject({ from: 'dp1', to: 'cp', fromExport: true, missingSecrets: [`${KC}-medusa-bucket`] });
+      for (const out of [r.stdout, r.stderr, refused.stdout, refused.stderr]) expect(out).not.toContain(b64(SUPERUSER_PASSWORD));
       expect(r.json().checks.find((c: any) => c.id === 'MOVE-LOST-DATACENTERS')).toMatchObject({ status: 'warn' });
       expect(await mode('cp')).toBe('control-plane');
       const kc = await kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC);
