@@ -297,6 +297,8 @@ const copyTheObjects: Step<MoveRun> = {
   title: (ctx) => `Copy the K8ssandraClusters and what they use into ${ctx.to}`,
   skip: (ctx) => ctx.dryRun || !due(ctx, 'copy'),
   async run(ctx, s) {
+    // Switched by an earlier run: the old cluster's objects are the truth only once none of its pods runs as control plane.
+    if (ctx.phase === 'switched' && ctx.fromTarget) await waitOperatorMode(ctx.fromTarget.cluster.client, ctx.namespace, 'data-plane', ctx.deadline);
     const to = ctx.toTarget!;
     const { client } = to.cluster;
     const src = must(ctx.source, 'the objects');
@@ -384,6 +386,8 @@ const switchNew: Step<MoveRun> = {
   title: (ctx) => `Switch ${ctx.to}'s operator to control-plane mode`,
   skip: (ctx) => ctx.dryRun || !due(ctx, 'switch-new'),
   async run(ctx, s) {
+    // Never two control planes: the old one's pods are all data planes before the new one becomes one.
+    if (ctx.fromTarget) await waitOperatorMode(ctx.fromTarget.cluster.client, ctx.namespace, 'data-plane', ctx.deadline);
     await switchMode(ctx, ctx.toTarget!, 'control-plane', moving(ctx)(ctx.records.get(ctx.to)!), s.note);
   },
 };
