@@ -5,7 +5,7 @@ import { applyAll } from '../kube/apply.js';
 import { connect, type Cluster } from '../kube/connect.js';
 import { installCluster } from '../kube/install-release.js';
 import { readInstallRecords } from '../kube/install-record.js';
-import { readControlPlaneObjects, readDataPlane, readSecrets, removeCopy, waitOperatorMode } from '../kube/move.js';
+import { readControlPlaneObjects, readDataPlane, readSecrets, removeCopy, waitGone, waitOperatorMode } from '../kube/move.js';
 import { findOperators } from '../kube/operators.js';
 import { applyStatus, deleteObject, getObject, listObjects, managedByUs, refOf, type KubeObject } from '../kube/resources.js';
 import { CLIENT_CONFIG } from '../kube/kinds.js';
@@ -410,6 +410,7 @@ const cleanUp: Step<MoveRun> = {
     if (op?.mode === 'control-plane') throw new Error(`internal: ${ctx.from} runs as control plane at clean-up`);
     await waitOperatorMode(client, ctx.namespace, 'data-plane', ctx.deadline);
     const [left, moved] = await Promise.all([readControlPlaneObjects(client, ctx.namespace), readControlPlaneObjects(ctx.toTarget!.cluster.client, ctx.namespace)]);
+    const removed: KubeObject[] = [];
     // Only what the new control plane holds is a copy: anything else (made in the old cluster meanwhile) stays, and says so.
     const there = new Set([...moved.k8ssandraTasks, ...moved.replicatedSecrets, ...moved.k8ssandraClusters].map((o) => `${o.kind}/${o.metadata.name}`));
     for (const obj of [...left.k8ssandraTasks, ...left.replicatedSecrets, ...left.k8ssandraClusters]) {
@@ -418,8 +419,12 @@ const cleanUp: Step<MoveRun> = {
         ctx.ui.warn(`${ctx.from}: ${refOf(obj)} is not in ${ctx.to} (made after the move read ${ctx.from}?): kept; move it by hand or delete it`);
         continue;
       }
-      if (await removeCopy(client, obj) === 'deleted') t.objects.push({ ref: refOf(obj), action: 'deleted', reason: `moved to ${ctx.to}` });
+      if (await removeCopy(client, obj) === 'deleted') {
+        t.objects.push({ ref: refOf(obj), action: 'deleted', reason: `moved to ${ctx.to}` });
+        removed.push(obj);
+      }
     }
+    await waitGone(client, removed, ctx.deadline);
     for (const cc of (await listObjects(client, { ...CLIENT_CONFIG, namespace: ctx.namespace })).filter(managedByUs)) {
       await deleteObject(client, { ...CLIENT_CONFIG, namespace: ctx.namespace, name: cc.metadata.name }, { uid: cc.metadata.uid });
       t.objects.push({ ref: refOf(cc), action: 'deleted' });

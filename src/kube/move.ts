@@ -37,24 +37,41 @@ export async function readDataPlane(client: KubeClient, namespace: string): Prom
   return { datacenters: dcs.map((object) => ({ context, object })), tasks: tasks.map((object) => ({ context, object })) };
 }
 
+/** Finalizers of Kubernetes' own garbage collector: never removed by us (the orphaning of dependents is under way). */
+const GC_FINALIZERS = new Set(['orphan', 'foregroundDeletion']);
+
 /**
- * Removes one copy from the old control plane without any controller acting on it: its finalizers
- * first (a patch that holds only if nobody changed it since it was read), then a delete with the uid
- * read and propagation Orphan, so that nothing that names it as owner is garbage-collected. Call only
- * once no operator runs as control plane in that cluster: its finalizer would otherwise delete the
- * datacenters in every data plane.
+ * Removes one copy from the old control plane without any controller acting on it: the operator's
+ * finalizers first (a patch that holds only if nobody changed it since it was read), then a delete
+ * with the uid read and propagation Orphan, so that nothing that names it as owner is garbage-collected
+ * (Kubernetes' own `orphan` finalizer is left to the garbage collector). Call only once no operator runs
+ * as control plane in that cluster: its finalizer would otherwise delete the datacenters in every data
+ * plane. A copy already being deleted only loses the operator's finalizers.
  */
 export async function removeCopy(client: KubeClient, o: KubeObject): Promise<'deleted' | 'gone'> {
   const ref = { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace, name: o.metadata.name };
   const now = await getObject(client, ref);
   if (!now || now.metadata.uid !== o.metadata.uid) return 'gone';
-  if ((now.metadata.finalizers as string[] | undefined)?.length) {
+  const finalizers = (now.metadata.finalizers as string[] | undefined) ?? [];
+  const keep = finalizers.filter((f) => GC_FINALIZERS.has(f));
+  if (keep.length !== finalizers.length) {
     await client.request({ method: 'PATCH', path: await objectPath(client, ref), contentType: 'application/json-patch+json',
-      body: [{ op: 'test', path: '/metadata/resourceVersion', value: now.metadata.resourceVersion }, { op: 'remove', path: '/metadata/finalizers' }] });
+      body: [{ op: 'test', path: '/metadata/resourceVersion', value: now.metadata.resourceVersion }, { op: 'replace', path: '/metadata/finalizers', value: keep }] });
   }
+  if (now.metadata.deletionTimestamp) return 'deleted';
   return (await deleteObject(client, ref, { uid: o.metadata.uid, propagation: 'Orphan' })) ? 'deleted' : 'gone';
 }
 
+/** Waits until the objects are gone (the garbage collector has orphaned their dependents and let them go). */
+export async function waitGone(client: KubeClient, objs: KubeObject[], deadline: number): Promise<void> {
+  let left = objs;
+  await waitUntil(`the old copies in ${client.context} to be gone`, async () => {
+    const still = await Promise.all(left.map(async (o) => ((await getObject(client, { apiVersion: o.apiVersion, kind: o.kind, namespace: o.metadata.namespace,
+      name: o.metadata.name }))?.metadata.uid === o.metadata.uid ? o : undefined)));
+    left = still.filter((o): o is KubeObject => !!o);
+    return left.length ? undefined : true;
+  }, { deadline, signal: client.signal, intervalMs: 500 }, () => left.map((o) => `${o.kind}/${o.metadata.name}`).join(', '));
+}
 
 /** Whether a pod (or pod template) of the operator runs in `mode`, by its K8SSANDRA_CONTROL_PLANE env. */
 const podMode = (spec: any): Role | undefined => {

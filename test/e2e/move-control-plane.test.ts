@@ -100,6 +100,9 @@ async function seed() {
     spec: { cluster: { name: KC }, template: { jobs: [{ name: 'restart', command: 'restart' }] } },
   });
   const kc = await kubectlJson('cp', '-n', NS, 'get', 'k8ssandracluster', KC);
+  // Something in cp that names the K8ssandraCluster as its owner: removing the old copy must not garbage-collect it.
+  await apply('cp', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: `${KC}-owned`, namespace: NS,
+    ownerReferences: [{ apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', name: KC, uid: kc.metadata.uid }] }, data: { a: 'b' } });
   await kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: {
     observedGeneration: kc.metadata.generation, error: 'None', conditions: [{ type: 'CassandraInitialized', status: 'True', lastTransitionTime: now() }],
     datacenters: Object.fromEntries(DCS.map(([dc]) => [dc, { cassandra: ready() }])) } }));
@@ -169,7 +172,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     // What this file made, gone again (the control plane is back on cp by the last test).
     await clearOperatorObjects();
     for (const ctx of CONTEXTS) {
-      for (const kind of ['statefulset', 'secret']) {
+      for (const kind of ['statefulset', 'secret', 'configmap']) {
         const names = (await kubectl(ctx, '-n', NS, 'get', kind, '-o', 'name')).split('\n').filter((n) => n.includes(`/${KC}-`));
         if (names.length) await kubectl(ctx, '-n', NS, 'delete', ...names, '--ignore-not-found', '--wait=false');
       }
@@ -269,6 +272,9 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     for (const kind of ['k8ssandracluster', 'replicatedsecret', 'k8ssandratask', 'clientconfig']) {
       expect(await kubectl('cp', '-n', NS, 'get', kind, '-o', 'name'), kind).toBe('');
     }
+    // Deleted orphaning its dependents: what named the old copy as owner is still there, without the owner reference.
+    const owned = await kubectlJson('cp', '-n', NS, 'get', 'configmap', `${KC}-owned`);
+    expect(owned.metadata.ownerReferences ?? []).toEqual([]);
     expect(await record('cp')).toMatchObject({ role: 'data-plane' });
     expect(await record('dp1')).toMatchObject({ role: 'control-plane' });
     expect((await record('dp1')).movingTo).toBeUndefined();
