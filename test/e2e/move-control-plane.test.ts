@@ -218,7 +218,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
   it('killed (SIGKILL) at each step, status says half-moved, and the same command finishes the move', async () => {
     const args = ['move-control-plane', '--from', 'cp', '--to', 'dp1', '--api-server', `dp2=${serverOf('dp2')}`, '--token-ttl', '720h',
       '--namespace', NS, '--timeout', '5m', '--yes'];
-    const steps = [/Register cp, dp2 with dp1/, /Copy the K8ssandraClusters/, /Switch cp's operator to data-plane mode/, /Copy what changed in cp since into dp1/, /Switch dp1's operator to control-plane mode/,
+    const steps = [/Record the move in cp and dp1/, /Register cp, dp2 with dp1/, /Copy the K8ssandraClusters/, /Switch cp's operator to data-plane mode/, /Copy what changed in cp since into dp1/, /Switch dp1's operator to control-plane mode/,
       /Remove cp's copies/, /Write the install records/];
     const seen: string[] = [];
     for (const step of steps) {
