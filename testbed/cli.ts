@@ -14,9 +14,10 @@ const USAGE = `usage: npm run testbed -- <command>
   cut A B             drop traffic between the pod networks of contexts A and B
   heal [A B]          heal one cut, or all of them
   safety              run the network safety check on the running bed
-  consumer start [--namespace NS] [--cluster-scoped] [--cache-sync-timeout 120s] [--backoff 10s]
+  consumer start [--context cp|follow] [--namespace NS] [--cluster-scoped] [--cache-sync-timeout 120s] [--backoff 10s]
                       run a control plane that consumes the ClientConfigs of cp like k8ssandra-operator
-                      (restarted like a kubelet would); see testbed/README.md
+                      (restarted like a kubelet would; with --context follow, in whichever context runs the
+                      operator as control plane, moving with it); see testbed/README.md
   consumer stop       stop it
   consumer events     what it saw, one JSON line per event`;
 
@@ -47,7 +48,7 @@ async function run(argv: string[]): Promise<number> {
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       // consumer
-      namespace: { type: 'string' }, 'cluster-scoped': { type: 'boolean' }, 'cache-sync-timeout': { type: 'string' }, backoff: { type: 'string' },
+      context: { type: 'string' }, namespace: { type: 'string' }, 'cluster-scoped': { type: 'boolean' }, 'cache-sync-timeout': { type: 'string' }, backoff: { type: 'string' },
     },
   });
   const [command, ...rest] = positionals;
@@ -81,7 +82,7 @@ async function run(argv: string[]): Promise<number> {
     case 'consumer':
       if (rest[0] === 'start') {
         const seconds = (v?: string) => (v === undefined ? undefined : parseSeconds(v));
-        const { pid } = await startConsumer({ namespace: values.namespace, clusterScoped: values['cluster-scoped'],
+        const { pid } = await startConsumer({ context: values.context, namespace: values.namespace, clusterScoped: values['cluster-scoped'],
           cacheSyncTimeoutMs: seconds(values['cache-sync-timeout']), backoffMs: seconds(values.backoff) });
         console.log(`consumer supervisor pid ${pid}; events: ${eventsPath}`);
         return 0;

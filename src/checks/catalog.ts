@@ -38,6 +38,12 @@ export const CHECKS = {
   'DC-REMOVE-KEYSPACES': 'No user keyspace still replicates to the datacenter to remove (the operator refuses otherwise)',
   'STATUS-DC-DECOMMISSION': 'No datacenter is being decommissioned, or the operator is not refusing to',
   'CONTROL-PLANE-IN-USE': 'Uninstalling the control plane leaves no K8ssandraCluster unmanaged without saying so',
+  'MOVE-DATACENTERS-READY': 'Every datacenter is Ready and the operator has reconciled every K8ssandraCluster before the control plane moves',
+  'MOVE-NO-REBUILD': 'No decommission or rebuild is under way when the control plane moves',
+  'MOVE-NO-TASK': 'No K8ssandraTask or CassandraTask is running when the control plane moves',
+  'MOVE-SECRETS': 'Every Secret the K8ssandraClusters use (superuser, Reaper, Medusa) is found to move with them',
+  'MOVE-LOST-DATACENTERS': 'A move from an export says which datacenters ran in the lost control plane\'s own cluster',
+  'STATUS-CONTROL-PLANE-MOVE': 'A move of the control plane that has not finished is reported as such, with the command that finishes it',
 } as const;
 
 export type CheckId = keyof typeof CHECKS;

@@ -5,7 +5,9 @@ import type { Reporter } from '../ui/reporter.js';
 import { version } from '../version.js';
 import { defineAddDc } from './commands/add-dc.js';
 import { defineCheck } from './commands/check.js';
+import { defineExport } from './commands/export.js';
 import { defineInstall } from './commands/install.js';
+import { defineMoveControlPlane } from './commands/move-control-plane.js';
 import { defineRegister } from './commands/register.js';
 import { defineRemoveDc } from './commands/remove-dc.js';
 import { defineRender } from './commands/render.js';
@@ -66,6 +68,8 @@ export function buildProgram(io: Io, setExit: (code: number) => void): Command {
   defineAddDc(host);
   defineRemoveDc(host);
   defineRender(host);
+  defineMoveControlPlane(host);
+  defineExport(host);
 
   program.command('completion')
     .summary('print a shell completion script (bash, zsh or fish)')

@@ -224,6 +224,21 @@ export async function applyObject(client: KubeClient, obj: KubeObject, opts: App
   return { action, object: after, ...(tookOverFrom ? { tookOverFrom } : {}) };
 }
 
+/**
+ * Writes an object's status through its status subresource, with the same server-side apply under our
+ * field manager. Only for an object no controller reconciles yet (a moved K8ssandraCluster before its
+ * new control plane starts): its status fields are taken over (force), since the copy's status is
+ * ours until then. Answers the object as stored.
+ */
+export async function applyStatus(client: KubeClient, obj: KubeObject, status: Record<string, unknown>, opts: ApplyOptions = {}): Promise<KubeObject> {
+  const path = `${await objectPath(client, { apiVersion: obj.apiVersion, kind: obj.kind, namespace: obj.metadata.namespace, name: obj.metadata.name })}/status`;
+  return client.request<KubeObject>({
+    method: 'PATCH', path, contentType: 'application/apply-patch+yaml',
+    body: { apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.metadata.name, namespace: obj.metadata.namespace }, status },
+    query: { fieldManager: FIELD_MANAGER, force: true, dryRun: opts.dryRun ? 'All' : undefined },
+  });
+}
+
 /** The managers named in a server-side apply conflict ("conflict with \"kubectl-edit\" using apps/v1: .spec.replicas"). */
 export function conflictManagers(message: string): string[] {
   const names = [...message.matchAll(/conflicts? with "([^"]+)"/g)].map((m) => m[1]!);

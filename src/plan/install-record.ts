@@ -24,6 +24,9 @@ export interface InstallRecord {
   certManagerSource?: ReleaseSource;
   /** Set by `upgrade` while it moves this cluster to another release; the record without it is written once it is there. */
   upgradingTo?: string;
+  /** Set by `move-control-plane` on both clusters while the control plane moves from one to the other; the records without them are written once it is there. */
+  movingFrom?: string;
+  movingTo?: string;
 }
 
 export const INSTALL_RECORD_NAME = 'k8ssandra-install';
@@ -41,7 +44,8 @@ export function parseInstallRecord(cm: KubeObject | null | undefined): InstallRe
   if (!d?.operatorVersion || !d.operatorSource || (d.role !== 'control-plane' && d.role !== 'data-plane')) return undefined;
   return { tool: d.tool ?? 'unknown', role: d.role, clusterScoped: d.clusterScoped === 'true', operatorVersion: d.operatorVersion,
     cassOperatorVersion: d.cassOperatorVersion, operatorSource: d.operatorSource, certManagerVersion: d.certManagerVersion, certManagerSource: d.certManagerSource,
-    ...(d.upgradingTo ? { upgradingTo: d.upgradingTo } : {}) };
+    ...(d.upgradingTo ? { upgradingTo: d.upgradingTo } : {}),
+    ...(d.movingFrom && d.movingTo ? { movingFrom: d.movingFrom, movingTo: d.movingTo } : {}) };
 }
 
 /** A recorded local source that can be read again here (official releases need no path). */

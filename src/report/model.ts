@@ -3,6 +3,7 @@ import type { ExitCodeName } from '../errors.js';
 import type { ApplyAction } from '../kube/resources.js';
 import type { InstallRecord } from '../plan/install-record.js';
 import type { ClusterUpgradeSummary } from '../plan/upgrade.js';
+import type { MovePhase, MoveStep } from '../plan/move.js';
 
 /** The versioned schema of every machine-readable report (schema/report.schema.json). */
 export const REPORT_SCHEMA_VERSION = 'k8ssandra.io/report/v1';
@@ -229,6 +230,21 @@ export interface Report {
   requests?: number;
   /** upgrade: the release it goes to, and each cluster's plan (objects added, changed, removed, kept and why). */
   upgrade?: { to: string; clusters: ClusterUpgradeSummary[] };
+  /** move-control-plane: where the move stood when the run began, the steps it (still) had to do, and what it carries. */
+  move?: MoveReport;
+  /** export: the file written and what it holds (names only: no Secret data). */
+  export?: { file: string; context: string; exportedAt: string; k8ssandraClusters: string[]; secrets: string[]; unreplicatedSecrets: string[] };
+}
+
+export interface MoveReport {
+  from: string;
+  to: string;
+  phase: MovePhase;
+  fromExport?: boolean;
+  steps: MoveStep[];
+  k8ssandraClusters: string[];
+  secrets: string[];
+  missingSecrets: string[];
 }
 
 export const noChanges = (): Changes => ({ created: 0, changed: 0, unchanged: 0 });

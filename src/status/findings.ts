@@ -84,9 +84,39 @@ export function reachabilityFindings(inst: Installation): Check[] {
   return checks;
 }
 
+/** The move of the control plane that an install record says is under way (move-control-plane writes it on both clusters). */
+export function moveUnderWay(contexts: ContextFacts[]): { from: string; to: string } | undefined {
+  const r = contexts.map((c) => c.installRecord).find((x) => x?.movingFrom && x.movingTo);
+  return r ? { from: r.movingFrom!, to: r.movingTo! } : undefined;
+}
+
+/**
+ * STATUS-CONTROL-PLANE-MOVE: a move that has not finished (a run killed or still running) is reported
+ * as what it is, half-moved, with the command that finishes it; nothing when no record says so.
+ */
+export function moveFinding(inst: Installation): Check[] {
+  const move = moveUnderWay(inst.facts.contexts);
+  if (!move) return [];
+  const mode = (ctx: string) => {
+    const c = inst.facts.contexts.find((x) => x.context === ctx);
+    return !c ? 'not checked' : !c.reachable ? 'does not answer' : c.operators[0]?.mode ?? 'no operator';
+  };
+  const state = `${move.from}: ${mode(move.from)}, ${move.to}: ${mode(move.to)}`;
+  const where = inst.controlPlanes.length === 0 ? 'between the switches (neither runs the control plane; no datacenter is changed meanwhile)'
+    : inst.controlPlanes[0]!.context === move.from ? `${move.from} still runs the control plane; copies may be in ${move.to}`
+      : `${move.to} runs the control plane; ${move.from} may still hold copies`;
+  return [check('STATUS-CONTROL-PLANE-MOVE', 'warn', `the control plane is moving from ${move.from} to ${move.to}, half-moved: ${where} (${state})`,
+    { hint: `if no move is running, finish it: k8ssandra move-control-plane --from ${move.from} --to ${move.to}` })];
+}
+
 /** STATUS-TWO-CONTROL-PLANES, else STATUS-NO-CONTROL-PLANE: exactly one cluster runs the control plane. */
 export function controlPlaneFinding(inst: Installation): Check {
   const { controlPlanes, facts: { contexts } } = inst;
+  const move = moveUnderWay(contexts);
+  if (move && controlPlanes.length === 0) {
+    return check('STATUS-NO-CONTROL-PLANE', 'warn', `no cluster runs the control plane while it moves from ${move.from} to ${move.to}`,
+      { hint: `if no move is running, finish it: k8ssandra move-control-plane --from ${move.from} --to ${move.to}` });
+  }
   if (controlPlanes.length > 1) {
     return check('STATUS-TWO-CONTROL-PLANES', 'fail', `${controlPlanes.map((c) => c.context).join(' and ')} both run the operator as the control plane`,
       { context: controlPlanes[1]!.context, hint: 'only one control plane may manage the installation: reinstall the others as data planes (k8ssandra install --contexts CONTROL_PLANE,...)' });

@@ -4,7 +4,7 @@ import { check, type Check } from '../checks/catalog.js';
 import { noChanges, type ClusterReport, type K8ssandraClusterReport, type RegistrationReport } from '../report/model.js';
 import type { ClientConfigFacts, ContextFacts, K8ssandraClusterFacts, StatusFacts } from './facts.js';
 import {
-  clientConfigFindings, controlPlaneFinding, datacenterFinding, installation, operatorFindings, reachabilityFindings,
+  clientConfigFindings, controlPlaneFinding, datacenterFinding, installation, moveFinding, operatorFindings, reachabilityFindings,
   unregisteredDataPlaneFindings, userContextOf, versionSkewFindings,
 } from './findings.js';
 
@@ -43,7 +43,7 @@ export function evaluateStatus(facts: StatusFacts): StatusVerdict {
   const { contexts } = facts;
   const { members, registeredAs, clientConfigs, used, installHint } = inst;
   // Reachability of every context asked, then the one control plane.
-  const checks: Check[] = [...reachabilityFindings(inst), controlPlaneFinding(inst)];
+  const checks: Check[] = [...reachabilityFindings(inst), controlPlaneFinding(inst), ...moveFinding(inst)];
   // Operators, cass-operator and cert-manager in every reachable cluster of the installation.
   for (const c of members.filter((m) => m.reachable)) checks.push(...operatorFindings(c, registeredAs.has(c.context), installHint(c.context)));
   checks.push(...versionSkewFindings(members.filter((m) => m.reachable && m.operators.length), installHint()));

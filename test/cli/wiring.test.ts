@@ -19,6 +19,8 @@ vi.mock('../../src/flows/status.js', () => ({ runStatus: stub('status') }));
 vi.mock('../../src/flows/add-dc.js', () => ({ runAddDc: stub('add-dc') }));
 vi.mock('../../src/flows/remove-dc.js', () => ({ runRemoveDc: stub('remove-dc') }));
 vi.mock('../../src/flows/render.js', () => ({ runRender: stub('render') }));
+vi.mock('../../src/flows/move-control-plane.js', () => ({ runMoveControlPlane: stub('move-control-plane') }));
+vi.mock('../../src/flows/export.js', () => ({ runExport: stub('export') }));
 
 const env = { KUBECONFIG: '/nowhere/config', CI: '1' };
 
@@ -77,6 +79,25 @@ describe('each command hands its flags to its flow', () => {
   it('render', async () => {
     expect((await cli('render', '--contexts', 'cp,dp1', '--out', '/tmp/x')).code).toBe(0);
     expect(calls.options.get('render')).toMatchObject({ contexts: ['cp', 'dp1'], out: '/tmp/x' });
+  });
+
+  it('move-control-plane', async () => {
+    expect((await cli('move-control-plane', '--from', 'cp', '--to', 'dp1', '--api-server', 'dp2=https://10.0.0.2:6443', '--token-ttl', '720h', '--dry-run')).code).toBe(0);
+    expect(calls.options.get('move-control-plane')).toMatchObject({ from: 'cp', to: 'dp1', apiServers: { dp2: 'https://10.0.0.2:6443' }, tokenTtlSeconds: 720 * 3600,
+      dryRun: true, namespace: 'k8ssandra-operator' });
+    expect((await cli('move-control-plane', '--from-export', '/tmp/e.yaml', '--to', 'dp1', '--force')).code).toBe(0);
+    expect(calls.options.get('move-control-plane')).toMatchObject({ fromExport: '/tmp/e.yaml', to: 'dp1', force: true });
+  });
+
+  it('move-control-plane needs exactly one of --from and --from-export', async () => {
+    expect((await cli('move-control-plane', '--to', 'dp1')).code).toBe(2);
+    expect((await cli('move-control-plane', '--from', 'cp', '--from-export', '/e', '--to', 'dp1')).code).toBe(2);
+    expect(calls.options.has('move-control-plane')).toBe(false);
+  });
+
+  it('export', async () => {
+    expect((await cli('export', '--context', 'cp', '--file', '/tmp/e.yaml')).code).toBe(0);
+    expect(calls.options.get('export')).toMatchObject({ context: 'cp', file: '/tmp/e.yaml', namespace: 'k8ssandra-operator' });
   });
 
   it('a flow that ends not ok gives its exit code and the report says why', async () => {

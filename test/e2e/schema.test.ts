@@ -16,13 +16,15 @@ describe('the report schema (schema/report.schema.json)', () => {
     expect(r.exitCode, r.stderr).toBe(0);
   });
 
-  it('install, status, check (with its routability matrix), render and a failed add-dc validate', async () => {
+  it('install, status, check (with its routability matrix), render, a failed add-dc, a move\'s dry run and export validate', async () => {
     const runs = {
       install: await k8ssandra(['install', '--contexts', 'cp,dp1,dp2', ...bedInstallFlags, '--dry-run', '-o', 'json', '-q']),
       status: await k8ssandra(['status', '--contexts', 'cp,dp1,dp2', '-o', 'json', '-q']),
       check: await k8ssandra(['check', '--contexts', 'cp,dp1,dp2', '-o', 'json', '-q']),
       render: await k8ssandra(['render', '--contexts', 'cp,dp1', '--out', path.join(repoRoot, '.testbed/render-schema'), '--manifests', operatorManifests, '-o', 'json', '-q']),
       'add-dc': await k8ssandra(['add-dc', '--cluster', 'nope', '--dc', 'dc9', '--context', 'dp1', '--control-plane', 'cp', '-o', 'json', '-q']),
+      'move-control-plane': await k8ssandra(['move-control-plane', '--from', 'cp', '--to', 'dp1', '--dry-run', '--force', '-o', 'json', '-q']),
+      export: await k8ssandra(['export', '--context', 'cp', '--file', path.join(repoRoot, '.testbed/schema-export.yaml'), '-o', 'json', '-q']),
     };
     for (const [command, r] of Object.entries(runs)) {
       const doc = JSON.parse(r.stdout);
@@ -32,6 +34,7 @@ describe('the report schema (schema/report.schema.json)', () => {
     }
     expect(JSON.parse(runs.check.stdout).routability.pairs.length).toBe(3 * 2 * 4);
     expect(JSON.parse(runs['add-dc'].stdout).error).toBeDefined();
+    expect(JSON.parse(runs['move-control-plane'].stdout).move.steps.length).toBeGreaterThan(0);
   });
 
   it('-o yaml is the same document', async () => {

@@ -282,3 +282,30 @@ describe('operator versions from images', () => {
     expect(imageTag(d('registry.local:5000/k8ssandra/k8ssandra-operator:v1.32.5@sha256:abc'))).toBe('v1.32.5');
   });
 });
+
+describe('status while the control plane moves', () => {
+  const record = { tool: 't', role: 'data-plane' as const, clusterScoped: false, operatorVersion: 'v1.32.5', operatorSource: 'official', movingFrom: 'cp', movingTo: 'dp1' };
+  const moving = (f: StatusFacts) => with_(with_(f, 'cp', { installRecord: { ...record, role: 'control-plane' } }), 'dp1', { installRecord: record });
+
+  it('before the switches: cp still the control plane, the move reported as half-moved, no failure for it', () => {
+    const v = evaluateStatus(moving(healthy()));
+    expect(byId(v, 'STATUS-NO-CONTROL-PLANE')[0]).toMatchObject({ status: 'pass' });
+    expect(byId(v, 'STATUS-CONTROL-PLANE-MOVE')).toEqual([expect.objectContaining({ status: 'warn',
+      message: 'the control plane is moving from cp to dp1, half-moved: cp still runs the control plane; copies may be in dp1 (cp: control-plane, dp1: data-plane)',
+      hint: 'if no move is running, finish it: k8ssandra move-control-plane --from cp --to dp1' })]);
+    expect(fails(v)).toEqual([]);
+  });
+
+  it('between the switches: no control plane is a warning while a move is recorded, a failure otherwise', () => {
+    const between = with_(healthy(), 'cp', { operators: [op('data-plane')], controlPlane: undefined });
+    expect(byId(evaluateStatus(between), 'STATUS-NO-CONTROL-PLANE')[0]!.status).toBe('fail');
+    const v = evaluateStatus(moving(between));
+    expect(byId(v, 'STATUS-NO-CONTROL-PLANE')[0]).toMatchObject({ status: 'warn', message: 'no cluster runs the control plane while it moves from cp to dp1' });
+    expect(byId(v, 'STATUS-CONTROL-PLANE-MOVE')[0]!.message).toMatch(/between the switches/);
+    expect(fails(v)).toEqual([]);
+  });
+
+  it('no move finding without a record that says so', () => {
+    expect(byId(evaluateStatus(healthy()), 'STATUS-CONTROL-PLANE-MOVE')).toEqual([]);
+  });
+});

@@ -6,6 +6,11 @@
 //
 //   node --import tsx testbed/consumer/consumer.ts --kubeconfig K --context cp --events FILE
 //        [--namespace k8ssandra-operator] [--cluster-scoped] [--cache-sync-timeout 120s]
+//
+// `--context follow`: the consumer follows the control plane, as the operator's pod does when
+// move-control-plane switches modes: each run starts in the context whose k8ssandra-operator Deployment
+// runs with K8SSANDRA_CONTROL_PLANE=true (waiting while none does), and ends (exit 0, `replaced`) once
+// that Deployment no longer does, as the rollout that switches it to data-plane mode ends the old pod.
 import { parseArgs } from 'node:util';
 import { KubeConfig, KubernetesObjectApi, ListWatch, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { startDataPlane, type DataPlane } from './data-plane.js';
@@ -80,12 +85,54 @@ function watchRegistrations(local: KubeConfig, o: Options, regs: Registration[],
   return () => { void ccs.stop(); void secrets.stop(); };
 }
 
+const FOLLOW = 'follow';
+const OPERATOR = 'k8ssandra-operator';
+
+/** Whether the operator Deployment in the namespace of the kubeconfig's current context runs as control plane (undefined: none there, or no answer). */
+async function runsControlPlane(kc: KubeConfig, namespace: string): Promise<boolean | undefined> {
+  try {
+    const d = await KubernetesObjectApi.makeApiClient(kc).read<any>({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: OPERATOR, namespace } });
+    const env = (d.spec?.template?.spec?.containers ?? []).flatMap((c: any) => c.env ?? []);
+    return env.find((e: any) => e.name === 'K8SSANDRA_CONTROL_PLANE')?.value === 'true';
+  } catch {
+    return undefined;
+  }
+}
+
+/** The context that runs the control plane now (`follow`), polled until one does; a named context as it is. */
+async function controlPlaneContext(o: Options): Promise<string> {
+  if (o.context !== FOLLOW) return o.context;
+  for (let said = false; ; said = true) {
+    const kc = new KubeConfig();
+    kc.loadFromFile(o.kubeconfig);
+    for (const c of kc.getContexts()) {
+      kc.setCurrentContext(c.name);
+      if (await runsControlPlane(kc, o.namespace)) return c.name;
+    }
+    if (!said) o.log.write({ event: 'waiting', message: 'no context runs the operator as control plane yet' });
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
+}
+
+/** Following: ends the run once the operator in `local`'s context no longer runs as control plane. */
+function watchMode(local: KubeConfig, o: Options, end: (e: Ending) => void): () => void {
+  if (o.context !== FOLLOW) return () => {};
+  const timer = setInterval(() => {
+    void runsControlPlane(local, o.namespace).then((cp) => {
+      if (cp === false) end({ code: 0, reason: 'replaced', message: `the operator in ${local.getCurrentContext()} no longer runs as control plane` });
+    });
+  }, 2000);
+  return () => clearInterval(timer);
+}
+
 /** One run of the control plane: answers how it ended. */
 async function runConsumer(o: Options): Promise<Ending> {
-  o.log.write({ event: 'start', namespace: o.clusterScoped ? '' : o.namespace, clusterScoped: o.clusterScoped, cacheSyncTimeoutMs: o.cacheSyncTimeoutMs });
+  const context = await controlPlaneContext(o);
+  o.log.write({ event: 'start', namespace: o.clusterScoped ? '' : o.namespace, clusterScoped: o.clusterScoped, cacheSyncTimeoutMs: o.cacheSyncTimeoutMs,
+    ...(o.context === FOLLOW ? { context } : {}) });
   const local = new KubeConfig();
   local.loadFromFile(o.kubeconfig);
-  local.setCurrentContext(o.context);
+  local.setCurrentContext(context);
   let regs: Registration[];
   try {
     regs = await loadRegistrations(local, o.clusterScoped ? undefined : o.namespace);
@@ -97,8 +144,10 @@ async function runConsumer(o: Options): Promise<Ending> {
     context: r.context, secret: r.secret, server: r.server })) });
   let planes: DataPlane[] = [];
   let stopWatch = () => {};
+  let stopMode = () => {};
   const ending = await new Promise<Ending>((resolve) => {
     stopWatch = watchRegistrations(local, o, regs, resolve);
+    stopMode = watchMode(local, o, resolve);
     planes = regs.map((r) => startDataPlane(r, { namespace: o.clusterScoped ? undefined : o.namespace, cacheSyncTimeoutMs: o.cacheSyncTimeoutMs, log: o.log }));
     planes.forEach((p, i) => p.synced.catch((e: unknown) => {
       const b = e instanceof Broken ? e : new Broken('error', String(e), regs[i]!.context);
@@ -107,6 +156,7 @@ async function runConsumer(o: Options): Promise<Ending> {
     for (const sig of ['SIGTERM', 'SIGINT'] as const) process.once(sig, () => resolve({ code: 0, reason: 'signal', message: `stopped by ${sig}` }));
   });
   stopWatch();
+  stopMode();
   for (const p of planes) p.stop();
   return ending;
 }

@@ -6,7 +6,8 @@ import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 export type ExitReason =
   | 'changed' // a ClientConfig or its Secret was added, changed or deleted: exit 0, the pod restarts
   | 'broken' // a registration the operator cannot use: exit 1, the pod crash-loops
-  | 'signal'; // stopped by the supervisor
+  | 'signal' // stopped by the supervisor
+  | 'replaced'; // following the control plane: its cluster's operator no longer runs as control plane (a rollout replaced the pod)
 
 /** Why a registration is broken (exit 1). */
 export type Breakage =
@@ -20,7 +21,8 @@ export type Breakage =
   | 'error'; // anything else (a conflict writing the hash annotations, ...)
 
 export type ConsumerEvent = { time: string; source: 'consumer' | 'supervisor'; pid: number; run?: number } & (
-  | { event: 'start'; namespace: string; clusterScoped: boolean; cacheSyncTimeoutMs: number }
+  | { event: 'start'; namespace: string; clusterScoped: boolean; cacheSyncTimeoutMs: number; context?: string }
+  | { event: 'waiting'; message: string }
   | { event: 'clientconfigs'; items: { name: string; namespace: string; context: string; secret: string; server: string }[] }
   | { event: 'kind-not-served'; context: string; kind: string; message: string }
   | { event: 'watch-error'; context: string; kind: string; breakage: Breakage; message: string }
