@@ -25,10 +25,10 @@ const WAITED = /waiting for the run of \S+@\S+ \((install|check|uninstall|regist
  * requests to cp that match go through a proxy that holds each for 3 s, so that it is still at work (and
  * holds the lock) when the second one comes: commands that take well under a second on the bed.
  */
-async function twoAtOnce(first: string[], second: string[], slowFirst?: RegExp): Promise<[CliRun, CliRun]> {
+async function twoAtOnce(first: string[], second: string[], slowFirst?: { method: string; path: RegExp }): Promise<[CliRun, CliRun]> {
   const proxy = slowFirst ? await FaultProxy.start('cp') : undefined;
   try {
-    proxy?.add({ method: 'PATCH', path: slowFirst!, fault: { delayMs: 3000 }, times: 1 });
+    proxy?.add({ ...slowFirst!, fault: { delayMs: 3000 }, times: 1 });
     const a = startK8ssandra(first, proxy ? { kubeconfig: writeKubeconfig({ proxies: { cp: proxy } }) } : {});
     await sleep(300);
     const b = startK8ssandra(second);
@@ -106,7 +106,8 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
   });
 
   it('install + uninstall: one after the other, never interleaved; a plain re-run brings the installation back', async () => {
-    const [u, i] = await twoAtOnce(['uninstall', '--contexts', ALL, '--yes', '-o', 'json'], installArgs('-o', 'json'));
+    // The uninstall's first delete in cp takes 3 s: the install comes while it holds the lock.
+    const [u, i] = await twoAtOnce(['uninstall', '--contexts', ALL, '--yes', '-o', 'json'], installArgs('-o', 'json'), { method: 'DELETE', path: /./ });
     expect(u.exitCode, u.stderr).toBe(0);
     expect(i.exitCode, i.stderr).toBe(0);
     expect(i.stderr, 'the install waited for the uninstall').toMatch(WAITED);
@@ -118,7 +119,7 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
     const before = await secretRv();
     // The first run's write of the first Secret in cp takes 3 s: the second run comes while it holds the lock.
     const rotate = ['register', '--contexts', ALL, '--rotate', '-o', 'json'];
-    const [a, b] = await twoAtOnce(rotate, rotate, /\/secrets\/dp\d-kubeconfig/);
+    const [a, b] = await twoAtOnce(rotate, rotate, { method: 'PATCH', path: /\/secrets\/dp\d-kubeconfig/ });
     expect(a.exitCode, a.stderr).toBe(0);
     expect(b.exitCode, b.stderr).toBe(0);
     expect(b.stderr, 'the second run waited for the first').toMatch(WAITED);
@@ -139,7 +140,7 @@ describe('two runs at once never destroy anything', { timeout: 900_000 }, () => 
     const addDc = ['add-dc', '--cluster', KC, '--dc', 'dc2', '--context', 'dp2', '--size', '1', '--control-plane', 'cp', '--no-wait', ...bedInstallFlags, '-o', 'json'];
     try {
       // The first run's patch (not its dry run) takes 3 s: the second one reads the cluster before, then waits for the lock.
-      const [a, b] = await twoAtOnce(addDc, addDc, /\/k8ssandraclusters\/[^?]+\?fieldManager=k8ssandra-cli$/);
+      const [a, b] = await twoAtOnce(addDc, addDc, { method: 'PATCH', path: /\/k8ssandraclusters\/[^?]+\?fieldManager=k8ssandra-cli$/ });
       expect(a.exitCode, a.stderr).toBe(0);
       expect(b.exitCode, b.stderr).toBe(0);
       expect(b.stderr, 'the second run waited for the first').toMatch(WAITED);
