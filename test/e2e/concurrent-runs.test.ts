@@ -30,6 +30,8 @@ async function twoAtOnce(first: string[], second: string[], slowFirst?: { method
   try {
     proxy?.add({ ...slowFirst!, fault: { delayMs: 3000 }, times: 1 });
     const a = startK8ssandra(first, proxy ? { kubeconfig: writeKubeconfig({ proxies: { cp: proxy } }) } : {});
+    // Slowed down, the first one holds the lock (its reads before it take a time that varies with the load).
+    if (slowFirst) await a.waitForStderr(/ok Take the lock of every cluster/);
     await sleep(300);
     const b = startK8ssandra(second);
     return await Promise.all([a.result, b.result]);
