@@ -83,9 +83,14 @@ export async function createNamespace(context: string, name: string): Promise<vo
   await apply(context, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 }
 
-/** Deletes a namespace without waiting for it to go (kwok's pod-delete stage finishes its pods). */
+/**
+ * Deletes a namespace and waits until it is gone (kwok's pod-delete stage finishes its pods), so that the
+ * next file finds no namespace half-deleted (seen: one vanishing during flags-namespace's before/after
+ * snapshot). A deletion slower than two minutes is left to finish on its own.
+ */
 export async function deleteNamespace(context: string, name: string): Promise<void> {
-  await kubectl(context, 'delete', 'namespace', name, '--wait=false', '--ignore-not-found');
+  await kubectl(context, 'delete', 'namespace', name, '--wait=true', '--timeout=120s', '--ignore-not-found')
+    .catch((e: Error) => { if (!/timed out/.test(e.message)) throw e; });
 }
 
 export function listenerPod(namespace: string, name: string, ports: number[]): unknown {
