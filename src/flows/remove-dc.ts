@@ -1,4 +1,5 @@
 import { check } from '../checks/catalog.js';
+import type { AddDcOptions } from './add-dc.js';
 import { gate } from '../checks/gate.js';
 import { CliError } from '../errors.js';
 import { ApiError } from '../kube/client.js';
@@ -20,31 +21,19 @@ import { newTarget } from '../run/target.js';
 import { confirm } from '../steps/confirm.js';
 import { lockTheClusters } from '../steps/lock.js';
 import type { Reporter } from '../ui/reporter.js';
-import type { ExecPlugins } from '../kube/exec-plugin.js';
-import type { Interrupt } from '../util/interrupt.js';
 import { deadlineFrom, waitUntil } from '../util/wait.js';
 
-export interface RemoveDcOptions {
-  kubeconfig?: string;
-  env: NodeJS.ProcessEnv;
-  cluster: string;
-  dc: string;
-  controlPlane?: string;
-  /** The K8ssandraCluster's namespace (default: the control-plane operator's). */
-  namespace?: string;
+/** Finding the cluster, the run's budget and its prompts: as add-dc takes them. */
+type SharedWithAddDc = 'kubeconfig' | 'env' | 'cluster' | 'dc' | 'controlPlane' | 'namespace' | 'dryRun' | 'timeoutMs' | 'confirm' | 'interrupt'
+  | 'requestTimeoutMs' | 'plugins';
+
+export interface RemoveDcOptions extends Pick<AddDcOptions, SharedWithAddDc> {
   /** Run the ALTER KEYSPACE statements that take the datacenter out of user keyspaces (after a confirmation). */
   alterKeyspaces: boolean;
   /** Uninstall the data plane afterwards when it hosts no datacenter any more (after a confirmation). */
   uninstallDataPlane: boolean;
-  dryRun: boolean;
   /** Follow the operator until the datacenter is gone (--no-wait: stop after the patch). */
   wait: boolean;
-  timeoutMs: number;
-  confirm: (question: string) => Promise<boolean>;
-  interrupt?: Interrupt;
-  requestTimeoutMs?: number;
-  /** The command's exec credential plugins (its terminal, --no-input), shared by its clients. */
-  plugins?: ExecPlugins;
 }
 
 interface RemoveDcRun extends ConnectedRun {
