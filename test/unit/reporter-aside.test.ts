@@ -11,18 +11,20 @@ describe('reporter aside', () => {
     const stream = Object.assign(new Writable({ write(chunk, _enc, done) { writes.push(String(chunk)); done(); } }),
       { isTTY: true, columns: 80, rows: 24, cursorTo: () => true, clearLine: () => true, moveCursor: () => true }) as unknown as NodeJS.WriteStream;
     const ui = createReporter({ stream, env: { TERM: 'xterm' } });
+    // Frames are awaited, not counted after a fixed sleep: on a loaded machine a timer fires late.
+    const framesAfter = async (count: number) => {
+      for (let waited = 0; writes.length <= count && waited < 10_000; waited += 20) await sleep(20);
+      return writes.length;
+    };
     await ui.step('Resolve contexts', async () => {
-      await sleep(250);
-      const spinning = writes.length;
-      expect(spinning).toBeGreaterThan(1);
+      expect(await framesAfter(1)).toBeGreaterThan(1);
       await ui.aside(async () => {
         const before = writes.length;
         await sleep(300);
         expect(writes.length).toBe(before);
       });
       const after = writes.length;
-      await sleep(250);
-      expect(writes.length).toBeGreaterThan(after);
+      expect(await framesAfter(after)).toBeGreaterThan(after);
     });
   });
 });
