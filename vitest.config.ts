@@ -1,4 +1,19 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Every temporary file of a run (the tests' kubeconfigs, caches, plugins, and the CLI's they start) goes
+// under one folder, removed when the run ends: a run leaves nothing in the system's temp folder.
+// os.tmpdir() reads TMPDIR, which the test workers and the processes they start inherit.
+// The bed's slot registry stays in the system's temp folder: beds of other clones must see its claims.
+if (!process.env.K8SSANDRA_TEST_TMPDIR) {
+  process.env.TESTBED_SLOT_REGISTRY ??= path.join(tmpdir(), 'k8ssandra-testbed-slots');
+  const runDir = mkdtempSync(path.join(tmpdir(), 'k8ssandra-test-'));
+  process.env.K8SSANDRA_TEST_TMPDIR = runDir;
+  process.env.TMPDIR = runDir;
+  process.on('exit', () => rmSync(runDir, { recursive: true, force: true }));
+}
 
 /**
  * Test files run in random order, so that no file relies on what another left behind: each sets up what
