@@ -7,11 +7,12 @@ import { connect, type Cluster } from '../kube/connect.js';
 import { findControlPlane } from '../kube/find-control-plane.js';
 import { alterKeyspaces, readKeyspaces } from '../kube/keyspaces.js';
 import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
-import { patchCluster, readCluster, type ClusterRef } from '../kube/k8ssandra-cluster.js';
+import { annotateCluster, patchCluster, readCluster, type ClusterRef } from '../kube/k8ssandra-cluster.js';
 import { getObject, listObjects, type KubeObject } from '../kube/resources.js';
-import { validateDnsLabel, validateObjectName } from '../plan/datacenter.js';
+import { datacenterNames, validateDnsLabel, validateObjectName } from '../plan/datacenter.js';
 import {
-  alterHint, decommissionState, keyspacesOn, UPDATING_REPLICATION, planRemoval, refusedKeyspaces, removalChecks, removalPatch, type KeyspaceFacts, type RemovalPlan,
+  decommissionState, keyspacesOn, RETRY_DECOMMISSION_ANNOTATION, UPDATING_REPLICATION, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch,
+  type Keyspace, type KeyspaceFacts, type RemovalPlan,
 } from '../plan/remove-datacenter.js';
 import type { DatacenterRemovalReport } from '../report/model.js';
 import { must, type ConnectedRun } from '../run/operator-run.js';
@@ -50,6 +51,8 @@ interface RemoveDcRun extends ConnectedRun {
 
 const K8SSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'K8ssandraTask' } as const;
 const FOLLOW_MS = 1000;
+/** How long after the operator was made to try its unchanged status.error still counts as its answer (it answers in milliseconds). */
+const RETRY_GRACE_MS = 5000;
 
 /**
  * `remove-dc`: find the control plane, read the K8ssandraCluster, refuse (nothing changed) the last
@@ -192,13 +195,11 @@ const removeFromSpec = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
   },
 });
 
-/** Warning events of the operator on the K8ssandraCluster since the removal began (its refusals). */
-async function operatorWarnings(ctx: RemoveDcRun): Promise<string[]> {
+/** Warning events of the operator on the K8ssandraCluster (its refusals), with when each was last said. */
+async function operatorWarnings(ctx: RemoveDcRun): Promise<{ message: string; at: number }[]> {
   const events = await listObjects(ctx.cp!.cluster.client, { apiVersion: 'v1', kind: 'Event', namespace: ctx.ref!.namespace },
     { fieldSelector: `involvedObject.name=${ctx.ref!.name},involvedObject.kind=${K8SSANDRA_CLUSTER.kind},type=Warning` });
-  // The operator repeats a refusal at every reconcile: an event refreshed since the removal began is current.
-  const since = (ctx.since ?? Date.now()) - 2000;
-  return events.filter((e) => Date.parse(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? '') >= since).map((e) => String(e.message ?? e.note ?? ''));
+  return events.map((e) => ({ message: String(e.message ?? e.note ?? ''), at: Date.parse(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? '') }));
 }
 
 const followTheOperator = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
@@ -207,21 +208,40 @@ const followTheOperator = (o: RemoveDcOptions): Step<RemoveDcRun> => ({
   async run(ctx, s) {
     ctx.since ??= Date.now();
     let last = '';
+    // When the operator was last made to try (our patch, or the annotation below): what it says from then on is current.
+    let askedAt = ctx.plan!.action === 'removed' ? ctx.since : undefined;
     await waitUntil(`the operator to take ${o.dc} out of K8ssandraCluster ${ctx.ref!.name}`, async () => {
       const [kc, cassdc, warnings] = await Promise.all([
         readCluster(ctx.cp!.cluster.client, ctx.ref!),
         ctx.dcCluster ? getObject(ctx.dcCluster.client, { ...CASSANDRA_DATACENTER, namespace: ctx.ref!.namespace, name: o.dc }).then(Boolean) : undefined,
         operatorWarnings(ctx),
       ]);
-      // The operator refuses only while it updates replication; an older refusal event says nothing after that.
-      const refused = kc.status?.datacenters?.[o.dc]?.decommissionProgress === UPDATING_REPLICATION ? refusedKeyspaces(warnings, o.dc) : [];
+      // The operator refuses only while it updates replication, at every attempt, in a Warning event and in
+      // status.error. Events stop after about 25 for one object (client-go's spam filter), and status.error
+      // does not change when a refusal repeats: a refusal is current when an event says it after the operator
+      // was made to try, or when status.error still says it RETRY_GRACE_MS after that.
+      const updating = kc.status?.datacenters?.[o.dc]?.decommissionProgress === UPDATING_REPLICATION;
+      const inStatus = updating ? refusedKeyspaces([String(kc.status?.error ?? '')], o.dc) : [];
+      if (updating && askedAt === undefined) {
+        // A re-run: the operator's last refusal may predate the user's ALTER KEYSPACE, and after a refusal it
+        // waits longer each time (seen: 82 s, 164 s, 328 s). Ask it to try again now.
+        const before = warnings.filter((w) => refusedKeyspaces([w.message], o.dc).length).sort((a, b) => b.at - a.at)[0];
+        const said = inStatus.length ? inStatus : before ? refusedKeyspaces([before.message], o.dc) : [];
+        if (said.length) {
+          await annotateCluster(ctx.cp!.cluster.client, ctx.ref!, RETRY_DECOMMISSION_ANNOTATION, new Date().toISOString());
+          s.note(`the operator refused before this run${before ? ` (last event ${new Date(before.at).toISOString()})` : ''}: ${said.join(', ')} still replicated to ${o.dc};`
+            + ` asked it to try again now (annotation ${RETRY_DECOMMISSION_ANNOTATION})`);
+        }
+        askedAt = Date.now();
+      }
+      // Event times have whole seconds.
+      const since = Math.floor((askedAt ?? ctx.since!) / 1000) * 1000;
+      const inEvents = updating ? refusedKeyspaces(warnings.filter((w) => w.at >= since).map((w) => w.message), o.dc) : [];
+      const refused = inEvents.length ? inEvents : Date.now() - (askedAt ?? ctx.since!) >= RETRY_GRACE_MS ? inStatus : [];
       if (refused.length) {
-        const known = 'keyspaces' in (ctx.keyspaces ?? {}) ? (ctx.keyspaces as { keyspaces: { name: string; replication: Record<string, number> }[] }).keyspaces : [];
-        const named = refused.map((n) => known.find((k) => k.name === n) ?? { name: n, replication: {} });
+        const known = 'keyspaces' in (ctx.keyspaces ?? {}) ? (ctx.keyspaces as { keyspaces: Keyspace[] }).keyspaces : [];
         const c = check('DC-REMOVE-KEYSPACES', 'fail', `the operator refuses to decommission ${o.dc}: user keyspaces still replicate to it: ${refused.join(', ')}`,
-          { hint: `${alterHint(named.filter((k) => Object.keys(k.replication).length), o.dc)}`.replace(/^run {2,}/, 'run ')
-            + (named.some((k) => !Object.keys(k.replication).length) ? `; for ${named.filter((k) => !Object.keys(k.replication).length).map((k) => k.name).join(', ')}: ALTER KEYSPACE <name> WITH replication = {'class': 'NetworkTopologyStrategy', <each other datacenter>: <its replicas>}` : '')
-            + `; the operator goes on by itself once no user keyspace replicates to ${o.dc} (run remove-dc again to follow it)` });
+          { hint: refusalHint(refused, known, o.dc, datacenterNames(kc).filter((n) => n !== o.dc)) });
         ctx.removal = removalReport(ctx, o, decommissionState(kc, o.dc, cassdc).state, false, refused);
         gate([c], ctx, s);
       }

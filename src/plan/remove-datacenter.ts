@@ -128,6 +128,29 @@ export function alterHint(keyspaces: Keyspace[], dc: string): string {
   return `run ${lines.join(' ')} (or pass --alter-keyspaces to have remove-dc run them), then run remove-dc again`;
 }
 
+/**
+ * What to do about the operator's refusal: the statement for each keyspace it named. Where remove-dc
+ * could read a keyspace's replication the statement is exact; where not, it names the datacenters that
+ * stay and leaves the replica counts to the user (they are in DESCRIBE KEYSPACE).
+ */
+export function refusalHint(refused: string[], known: Keyspace[], dc: string, staying: string[]): string {
+  const statements = refused.map((name) => {
+    const k = known.find((x) => x.name === name);
+    if (k) return alterStatement(k, dc) ?? `keyspace ${k.name} is only in ${dc}: replicate it elsewhere first, or drop it (its data goes with ${dc})`;
+    return `ALTER KEYSPACE ${quoteIdent(name)} WITH replication = {'class': 'NetworkTopologyStrategy', ${staying.map((d) => `'${d}': <replicas>`).join(', ')}};`
+      + ` (the replicas each keeps: DESCRIBE KEYSPACE ${quoteIdent(name)})`;
+  });
+  const runIt = refused.every((name) => known.some((x) => x.name === name)) ? ' (or pass --alter-keyspaces to have remove-dc run them)' : '';
+  return `run ${statements.join(' ')}${runIt}; the operator goes on by itself once no user keyspace replicates to ${dc} (run remove-dc again to follow it)`;
+}
+
+/**
+ * Set by a remove-dc that follows a decommission the operator refused before it began: the operator
+ * tries again at once on an annotation change (after a refusal it waits longer each time), so that the
+ * user's ALTER KEYSPACE is seen, or the refusal repeated, within seconds.
+ */
+export const RETRY_DECOMMISSION_ANNOTATION = 'k8ssandra.io/decommission-retry';
+
 /** The operator's refusal, from its Warning events on the K8ssandraCluster: the keyspaces it names. */
 export function refusedKeyspaces(messages: string[], dc: string): string[] {
   const re = new RegExp(`cannot decommission DC ${dc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: keyspace (\\S+) still has replicas on it`);

@@ -171,9 +171,11 @@ async function k8ssandraClusterFacts(client: KubeClient, controlPlane: string, k
   // Only a cluster with a decommission under way costs a request more: the operator's refusals are its Warning events.
   const warnings = leaving.length ? await listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace: k.metadata.namespace },
     { fieldSelector: `involvedObject.name=${k.metadata.name},involvedObject.kind=K8ssandraCluster,type=Warning` }).catch(() => []) : [];
+  // status.error holds the operator's last refusal too, and still does once client-go's spam filter stops the events.
+  const error = k.status?.error && k.status.error !== 'None' ? String(k.status.error) : undefined;
   const recent = warnings.filter((e) => Date.now() - Date.parse(e.series?.lastObservedTime ?? e.lastTimestamp ?? e.eventTime ?? '') < RECENT_REFUSAL_MS)
-    .map((e) => String(e.message ?? ''));
-  return { controlPlane, namespace: k.metadata.namespace!, name: k.metadata.name, error: k.status?.error || undefined,
+    .map((e) => String(e.message ?? '')).concat(error ?? []);
+  return { controlPlane, namespace: k.metadata.namespace!, name: k.metadata.name, error,
     datacenters: dcs.map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '', size: d.size ?? 0 })),
     ...(leaving.length ? { decommissions: leaving.map(([name, s]) => ({ name, progress: s.decommissionProgress!,
       refusedFor: s.decommissionProgress === UPDATING_REPLICATION ? refusedKeyspaces(recent, name) : [] })) } : {}) };

@@ -1,9 +1,12 @@
 // remove-dc on the bed. No operator runs here, so the test plays the control-plane operator's decommission
-// (controllers/k8ssandra/cleanup.go, schemas.go in k8ssandra-operator v1.32.5) with a small stand-in: a
-// datacenter that left the spec gets decommissionProgress UpdatingReplication; while a user keyspace
-// still replicates to it, the operator refuses at every reconcile with a Warning event ("cannot
-// decommission DC dc2: keyspace app still has replicas on it"); once it does not, Decommissioning, the
-// CassandraDatacenter is deleted and the status entry goes. kubectl is the judge.
+// (controllers/k8ssandra/cleanup.go, schemas.go in k8ssandra-operator v1.32.5) with a small stand-in that
+// does what the real one did when run by hand: a datacenter that left the spec gets decommissionProgress
+// UpdatingReplication; while a user keyspace still replicates to it, the operator refuses at every attempt,
+// in status.error and in a Warning event ("cannot decommission DC dc2: keyspace app still has replicas on
+// it"), the events stopping after about 25 (client-go's spam filter), and after each refusal it waits
+// longer before its next attempt, unless the K8ssandraCluster's annotations change; once no keyspace
+// replicates to it, Decommissioning, the CassandraDatacenter is deleted and the status entry goes.
+// kubectl is the judge.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apply, kubectl, kubectlJson, uniqueName, waitFor } from '../helpers/bed.js';
@@ -35,32 +38,45 @@ async function twoDatacenters(extraStatus: Record<string, unknown> = {}) {
 }
 
 /**
- * The operator's decommission of any datacenter that left the spec, every 300 ms until stopped; `refuseFor`
- * is a user keyspace that still replicates to it (the test "alters" it by clearing the value).
+ * The operator's decommission of any datacenter that left the spec, every 300 ms until stopped. `refuseFor`
+ * is a user keyspace that still replicates to it (the test "alters" it by clearing the value); `eventsLeft`
+ * the Warning events the spam filter still lets through; `retryAfterRefusalMs` how long the operator waits
+ * after a refusal before it tries again on its own (an annotation change makes it try at once).
  */
 function operatorStandIn() {
-  const state = { refuseFor: 'app' as string | undefined, refusals: 0, paused: false };
+  const state = { refuseFor: 'app' as string | undefined, refusals: 0, paused: false, eventsLeft: Infinity, retryAfterRefusalMs: 0 };
   let stopped = false;
+  let nextTry = 0;
+  let annotations = '';
   const patchStatus = (status: unknown) => kubectl('cp', '-n', NS, 'patch', 'k8ssandracluster', KC, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status }));
   const refuse = async (dc: string) => {
     const message = `cannot decommission DC ${dc}: keyspace ${state.refuseFor} still has replicas on it`;
-    const name = `${KC}.refusal`;
-    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name, namespace: NS }, type: 'Warning', reason: 'ReconcileError', message,
+    state.refusals++;
+    await patchStatus({ error: message });
+    if (state.eventsLeft-- <= 0) return;
+    const event = { apiVersion: 'v1', kind: 'Event', metadata: { name: `${KC}.refusal`, namespace: NS }, type: 'Warning', reason: 'Reconcile Error', message,
       involvedObject: { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', name: KC, namespace: NS },
-      firstTimestamp: now(), lastTimestamp: now(), count: ++state.refusals, source: { component: 'k8ssandracluster-controller' } };
+      firstTimestamp: now(), lastTimestamp: now(), count: state.refusals, source: { component: 'k8ssandracluster-controller' } };
     await apply('cp', event);
   };
   const loop = (async () => {
     while (!stopped) {
       const kc = await k8c().catch(() => undefined);
+      const seen = JSON.stringify(kc?.metadata?.annotations ?? {});
+      const woken = seen !== annotations;
+      annotations = seen;
       const inSpec = new Set(((kc?.spec?.cassandra?.datacenters ?? []) as { metadata: { name: string } }[]).map((d) => d.metadata.name));
       for (const [dc, st] of Object.entries((kc?.status?.datacenters ?? {}) as Record<string, any>)) {
         if (inSpec.has(dc) || state.paused) continue;
         const ctx = st.contextName || 'cp';
         if (!st.decommissionProgress) await patchStatus({ datacenters: { [dc]: { decommissionProgress: 'UpdatingReplication' } } });
-        else if (st.decommissionProgress === 'UpdatingReplication' && state.refuseFor) await refuse(dc);
-        else if (st.decommissionProgress === 'UpdatingReplication') await patchStatus({ datacenters: { [dc]: { decommissionProgress: 'Decommissioning' } } });
-        else {
+        else if (st.decommissionProgress === 'UpdatingReplication') {
+          if (!woken && Date.now() < nextTry) continue;
+          if (state.refuseFor) {
+            await refuse(dc);
+            nextTry = Date.now() + state.retryAfterRefusalMs;
+          } else await patchStatus({ error: 'None', datacenters: { [dc]: { decommissionProgress: 'Decommissioning' } } });
+        } else {
           await kubectl(ctx, '-n', NS, 'delete', 'cassandradatacenter', dc, '--ignore-not-found', '--wait=false');
           await patchStatus({ datacenters: { [dc]: null } });
         }
@@ -153,7 +169,8 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
       expect(r.exitCode, r.stderr).toBe(3);
       expect(Date.now() - started, 'not at --timeout').toBeLessThan(5 * 60_000);
       expect(r.json().error.message).toBe('the operator refuses to decommission dc2: user keyspaces still replicate to it: app');
-      expect(r.json().error.hint).toMatch(/ALTER KEYSPACE <name> WITH replication/);
+      // The replication of app was not read (the pod proxy): the statement names the datacenter that stays.
+      expect(r.json().error.hint).toMatch(/^run ALTER KEYSPACE app WITH replication = \{'class': 'NetworkTopologyStrategy', 'dc1': <replicas>\};/);
       expect(r.json().datacenterRemoval).toMatchObject({ action: 'following', refusedFor: ['app'], done: false });
       expect(r.stderr).toMatch(/dc2: UpdatingReplication/);
       expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1']);
@@ -162,7 +179,21 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
       expect(status.json().checks.find((c: any) => c.id === 'STATUS-DC-DECOMMISSION')).toMatchObject({ status: 'warn',
         message: `${NS}/${KC} dc dc2: the operator refuses to decommission it: user keyspaces still replicate to it: app` });
 
-      // The user alters the keyspace; the operator goes on. An interrupted follow, then a re-run that finishes.
+      // As the real operator did: it now waits long after each refusal, and its events have stopped (spam
+      // filter). A re-run asks it to try again now (an annotation), and its unchanged status.error is the answer.
+      operator.state.retryAfterRefusalMs = 600_000;
+      operator.state.eventsLeft = 0;
+      await sleep(1000); // one more refusal: from now on the stand-in waits 10 min
+      const rerun = Date.now();
+      const still = await removeDc('--dc', 'dc2', '--yes', '--timeout', '5m');
+      expect(still.exitCode, still.stderr).toBe(3);
+      expect(Date.now() - rerun, 'answered by the retry asked for, not at the operator\'s own next attempt').toBeLessThan(120_000);
+      expect(still.stderr).toMatch(/the operator refused before this run \(last event [^)]+\): app still replicated to dc2; asked it to try again now \(annotation k8ssandra.io\/decommission-retry\)/);
+      expect(still.json().error.message).toBe('the operator refuses to decommission dc2: user keyspaces still replicate to it: app');
+      expect((await k8c()).metadata.annotations['k8ssandra.io/decommission-retry']).toMatch(/^\d{4}-\d\d-\d\dT/);
+
+      // The user alters the keyspace; the operator goes on. An interrupted follow, then a re-run that finishes
+      // within --timeout 2m although the operator would try again on its own only in 10 min.
       operator.state.paused = true;
       operator.state.refuseFor = undefined;
       await sleep(3000); // the stand-in's last refusal is older than the next run
@@ -173,7 +204,7 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
       expect(interrupted.exitCode, interrupted.stderr).toBe(130);
       expect(interrupted.json().datacenterRemoval).toMatchObject({ action: 'following', done: false, state: 'UpdatingReplication' });
       operator.state.paused = false;
-      const again = await removeDc('--dc', 'dc2', '--yes');
+      const again = await removeDc('--dc', 'dc2', '--yes', '--timeout', '2m');
       expect(again.exitCode, again.stderr).toBe(0);
       expect(again.json().datacenterRemoval).toMatchObject({ action: expect.stringMatching(/following|gone/), done: true, dataPlaneFree: true });
       expect(again.stderr).toMatch(/dp2 hosts no datacenter any more: k8ssandra uninstall --contexts dp2 --control-plane cp removes its data plane \(or pass --uninstall-data-plane\)/);

@@ -173,9 +173,10 @@ export function copyBed(name: string, timeoutMs = 1_500_000): BedCopy {
   symlinkSync(path.join(repoRoot, 'src'), path.join(root, 'src'));
   writeFileSync(path.join(root, 'package.json'), '{ "type": "module" }\n');
   const kubeconfig = path.join(root, '.testbed', 'kubeconfig');
-  // Nothing of this run's own bed may leak in: no forced slot, no kubeconfig or cache of the shared bed.
+  // Nothing of this run's own bed may leak in: no forced slot, no kubeconfig or cache of the shared bed. The
+  // slot registry stays the machine's (the test run moves TMPDIR, where the registry would otherwise be).
   const env = {
-    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(TESTBED_SLOT|KUBECONFIG|KUBECACHEDIR|K8SSANDRA_TESTBED_)/.test(k))),
+    ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k === 'TESTBED_SLOT_REGISTRY' || !/^(TESTBED_SLOT|KUBECONFIG|KUBECACHEDIR|K8SSANDRA_TESTBED_)/.test(k))),
     TESTBED_SAFETY_CHECK: safetyCheckPath,
   };
   const cli = async (...args: string[]) => {

@@ -3,7 +3,7 @@
 // test/e2e/remove-dc.test.ts).
 import { describe, expect, it } from 'vitest';
 import {
-  alterStatement, decommissionState, type KeyspaceFacts, internalKeyspaces, keyspacesOn, planRemoval, refusedKeyspaces, removalChecks, removalPatch, replicationOf,
+  alterStatement, decommissionState, type KeyspaceFacts, internalKeyspaces, keyspacesOn, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch, replicationOf,
 } from '../../src/plan/remove-datacenter.js';
 import type { KubeObject } from '../../src/kube/resources.js';
 
@@ -53,6 +53,15 @@ describe('remove-dc refuses, changing nothing', () => {
     expect(c.hint).toContain("ALTER KEYSPACE app WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};");
     expect(c.hint).toContain('keyspace Only2 is only in dc2: replicate it elsewhere first, or drop it');
     expect(c.hint).toMatch(/--alter-keyspaces/);
+  });
+
+  it('the operator\'s refusal: the exact statement for a keyspace whose replication was read, the staying datacenters for one that was not', () => {
+    // Seen under the real operator, where the bed's API server would not proxy to a pod: the hint said "run (or pass --alter-keyspaces ...".
+    expect(refusalHint(['app'], [], 'dc2', ['dc1', 'dc3'])).toBe("run ALTER KEYSPACE app WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': <replicas>, 'dc3': <replicas>};"
+      + ' (the replicas each keeps: DESCRIBE KEYSPACE app); the operator goes on by itself once no user keyspace replicates to dc2 (run remove-dc again to follow it)');
+    const hint = refusalHint(['app'], [app], 'dc2', ['dc1']);
+    expect(hint).toContain("run ALTER KEYSPACE app WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};");
+    expect(hint).toContain('--alter-keyspaces');
   });
 
   it('keyspaces that cannot be read are a warning that says why: the operator\'s refusal is then the check', () => {

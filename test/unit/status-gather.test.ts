@@ -50,6 +50,17 @@ describe('gathering status from fake clusters', () => {
     expect(c!.requests).toBeGreaterThan(0);
   });
 
+  it('the operator\'s "None" is no error; a refusal only in status.error (its events stopped by the spam filter) still names the keyspace', async () => {
+    // As seen under the real operator: status.error is "None" after a good reconcile, and repeats a refusal after its events stop.
+    const { cp } = await installation();
+    const ref = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', namespace: 'db', name: 'demo' };
+    cp.setStatus(ref, { error: 'None' });
+    expect((await gatherContext(cp.cluster(), gatherOpts)).controlPlane!.k8ssandraClusters[0]!.error).toBeUndefined();
+    cp.setStatus(ref, { error: 'cannot decommission DC dc2: keyspace app still has replicas on it', datacenters: { dc2: { decommissionProgress: 'UpdatingReplication' } } });
+    const k = (await gatherContext(cp.cluster(), gatherOpts)).controlPlane!.k8ssandraClusters[0]!;
+    expect(k.decommissions).toEqual([{ name: 'dc2', progress: 'UpdatingReplication', refusedFor: ['app'] }]);
+  });
+
   it('a ClientConfig whose service account was deleted reads as rejected', async () => {
     const { cp, dp } = await installation();
     await dp.client().request({ method: 'DELETE', path: `/api/v1/namespaces/${NS}/serviceaccounts/k8ssandra-control-plane` });
