@@ -56,7 +56,8 @@ export interface K8ssandraClusterFacts {
   error?: string;
   datacenters: { name: string; k8sContext: string; size: number }[];
   /** Datacenters that left the spec and that the operator is decommissioning, with the keyspaces for which it refuses to go on. */
-  decommissions?: { name: string; progress: string; refusedFor: string[] }[];
+  /** Datacenters that left the spec and that the operator is still taking out, with the context that runs them. */
+  decommissions?: { name: string; context: string; progress: string; refusedFor: string[] }[];
 }
 
 export interface ControlPlaneFacts {

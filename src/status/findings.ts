@@ -52,7 +52,9 @@ export function installation(facts: StatusFacts): Installation {
     const dps = [...new Set([...clientConfigs.map((cc) => userContextOf(cc, contexts)?.context ?? cc.contextName), ...(extra ? [extra] : [])])];
     return `k8ssandra install --contexts ${[cpContext ?? 'CONTROL_PLANE', ...dps.filter((d) => d !== cpContext)].join(',')}`;
   };
-  const used = new Set(k8ssandraClusters.flatMap((k) => k.datacenters.map((d) => `${k.controlPlane}/${d.k8sContext}`)));
+  // A datacenter being decommissioned still uses its context until the operator is done with it.
+  const used = new Set(k8ssandraClusters.flatMap((k) => [...k.datacenters.map((d) => d.k8sContext), ...(k.decommissions ?? []).map((d) => d.context)]
+    .map((c) => `${k.controlPlane}/${c}`)));
   return { facts, controlPlanes, clientConfigs, k8ssandraClusters, registeredAs, members, used, installHint };
 }
 

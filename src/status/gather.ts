@@ -166,7 +166,7 @@ async function gatherControlPlane(cp: Cluster, namespace: string, opts: GatherOp
 
 async function k8ssandraClusterFacts(client: KubeClient, controlPlane: string, k: KubeObject): Promise<K8ssandraClusterFacts> {
   const dcs = (k.spec?.cassandra?.datacenters ?? []) as { metadata?: { name?: string }; k8sContext?: string; size?: number }[];
-  const leaving = Object.entries((k.status?.datacenters ?? {}) as Record<string, { decommissionProgress?: string }>)
+  const leaving = Object.entries((k.status?.datacenters ?? {}) as Record<string, { decommissionProgress?: string; contextName?: string }>)
     .filter(([name, s]) => !dcs.some((d) => d.metadata?.name === name) && s.decommissionProgress);
   // Only a cluster with a decommission under way costs a request more: the operator's refusals are its Warning events.
   const warnings = leaving.length ? await listObjects(client, { apiVersion: 'v1', kind: 'Event', namespace: k.metadata.namespace },
@@ -177,7 +177,7 @@ async function k8ssandraClusterFacts(client: KubeClient, controlPlane: string, k
     .map((e) => String(e.message ?? '')).concat(error ?? []);
   return { controlPlane, namespace: k.metadata.namespace!, name: k.metadata.name, error,
     datacenters: dcs.map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '', size: d.size ?? 0 })),
-    ...(leaving.length ? { decommissions: leaving.map(([name, s]) => ({ name, progress: s.decommissionProgress!,
+    ...(leaving.length ? { decommissions: leaving.map(([name, s]) => ({ name, context: s.contextName ?? '', progress: s.decommissionProgress!,
       refusedFor: s.decommissionProgress === UPDATING_REPLICATION ? refusedKeyspaces(recent, name) : [] })) } : {}) };
 }
 

@@ -56,9 +56,9 @@ describe('gathering status from fake clusters', () => {
     const ref = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster', namespace: 'db', name: 'demo' };
     cp.setStatus(ref, { error: 'None' });
     expect((await gatherContext(cp.cluster(), gatherOpts)).controlPlane!.k8ssandraClusters[0]!.error).toBeUndefined();
-    cp.setStatus(ref, { error: 'cannot decommission DC dc2: keyspace app still has replicas on it', datacenters: { dc2: { decommissionProgress: 'UpdatingReplication' } } });
+    cp.setStatus(ref, { error: 'cannot decommission DC dc2: keyspace app still has replicas on it', datacenters: { dc2: { decommissionProgress: 'UpdatingReplication', contextName: 'dp2' } } });
     const k = (await gatherContext(cp.cluster(), gatherOpts)).controlPlane!.k8ssandraClusters[0]!;
-    expect(k.decommissions).toEqual([{ name: 'dc2', progress: 'UpdatingReplication', refusedFor: ['app'] }]);
+    expect(k.decommissions).toEqual([{ name: 'dc2', context: 'dp2', progress: 'UpdatingReplication', refusedFor: ['app'] }]);
   });
 
   it('a ClientConfig whose service account was deleted reads as rejected', async () => {

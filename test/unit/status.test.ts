@@ -144,6 +144,10 @@ describe('status verdicts', () => {
     expect(byId(v, 'STATUS-CLIENTCONFIG-UNUSED').filter((c) => c.status === 'warn').map((c) => c.context)).toEqual(['dp2']);
     const none = evaluateStatus(with_(healthy(), 'cp', { controlPlane: { ...cp, k8ssandraClusters: [] } }));
     expect(none.checks.filter((c) => c.status !== 'pass')).toEqual([]);
+    // dc2 left the spec but the operator is still taking it out of dp2: dp2's ClientConfig is still in use.
+    const leaving = evaluateStatus(with_(healthy(), 'cp', { controlPlane: { ...cp, k8ssandraClusters: [{ ...kc([['dc1', 'dp1']]),
+      decommissions: [{ name: 'dc2', context: 'dp2', progress: 'Decommissioning', refusedFor: [] }] }] } }));
+    expect(byId(leaving, 'STATUS-CLIENTCONFIG-UNUSED').filter((c) => c.status === 'warn')).toEqual([]);
   });
 
   it('fails version skew between clusters', () => {
