@@ -122,9 +122,12 @@ function keyspaceCheck(kc: KubeObject, dc: string, facts: KeyspaceFacts): Check 
     { hint: alterHint(on, dc) });
 }
 
+const statementOrWhy = (k: Keyspace, dc: string) =>
+  alterStatement(k, dc) ?? `keyspace ${k.name} is only in ${dc}: replicate it elsewhere first, or drop it (its data goes with ${dc})`;
+
 /** The statements to run (cqlsh), or what to do for a keyspace that lives only in the datacenter. */
 export function alterHint(keyspaces: Keyspace[], dc: string): string {
-  const lines = keyspaces.map((k) => alterStatement(k, dc) ?? `keyspace ${k.name} is only in ${dc}: replicate it elsewhere first, or drop it (its data goes with ${dc})`);
+  const lines = keyspaces.map((k) => statementOrWhy(k, dc));
   return `run ${lines.join(' ')} (or pass --alter-keyspaces to have remove-dc run them), then run remove-dc again`;
 }
 
@@ -136,7 +139,7 @@ export function alterHint(keyspaces: Keyspace[], dc: string): string {
 export function refusalHint(refused: string[], known: Keyspace[], dc: string, staying: string[]): string {
   const statements = refused.map((name) => {
     const k = known.find((x) => x.name === name);
-    if (k) return alterStatement(k, dc) ?? `keyspace ${k.name} is only in ${dc}: replicate it elsewhere first, or drop it (its data goes with ${dc})`;
+    if (k) return statementOrWhy(k, dc);
     return `ALTER KEYSPACE ${quoteIdent(name)} WITH replication = {'class': 'NetworkTopologyStrategy', ${staying.map((d) => `'${d}': <replicas>`).join(', ')}};`
       + ` (the replicas each keeps: DESCRIBE KEYSPACE ${quoteIdent(name)})`;
   });
