@@ -55,8 +55,7 @@ export interface K8ssandraClusterFacts {
   name: string;
   error?: string;
   datacenters: { name: string; k8sContext: string; size: number }[];
-  /** Datacenters that left the spec and that the operator is decommissioning, with the keyspaces for which it refuses to go on. */
-  /** Datacenters that left the spec and that the operator is still taking out, with the context that runs them. */
+  /** Datacenters that left the spec and that the operator is still taking out: the context that runs them, and the keyspaces for which it refuses to go on. */
   decommissions?: { name: string; context: string; progress: string; refusedFor: string[] }[];
 }
 
