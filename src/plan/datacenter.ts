@@ -13,6 +13,11 @@ import { closest } from '../util/closest.js';
 export const DC_REPLICATION_ANNOTATION = 'k8ssandra.io/dc-replication';
 /** Upstream's condition, set once when every datacenter of a new cluster first became ready. */
 export const CASSANDRA_INITIALIZED = 'CassandraInitialized';
+/**
+ * What the K8ssandraCluster reconciler puts on the K8ssandraCluster (never on a CassandraDatacenter) while
+ * it rebuilds a datacenter added to an existing cluster (a full stream of its data); it removes it once done.
+ */
+export const REBUILD_DC_ANNOTATION = 'k8ssandra.io/rebuild-dc';
 
 /**
  * Fields copied from an existing datacenter when the new one does not set them: how a Cassandra node

@@ -2,12 +2,10 @@
 // src/flows/move-control-plane.ts; the reads and writes are in src/kube/move.ts.
 import { check, type Check } from '../checks/catalog.js';
 import type { KubeObject } from '../kube/resources.js';
-import { clusterNotReadyReasons, datacenterProgress } from './datacenter.js';
+import { clusterNotReadyReasons, datacenterProgress, REBUILD_DC_ANNOTATION } from './datacenter.js';
 
 /** The operator's finalizers: removed by us only once no operator runs as control plane in that cluster. */
 export const K8SSANDRA_CLUSTER_FINALIZER = 'k8ssandracluster.k8ssandra.io/finalizer';
-/** What the K8ssandraCluster reconciler puts on a CassandraDatacenter it wants rebuilt (a full stream of its data). */
-export const REBUILD_ANNOTATION = 'k8ssandra.io/rebuild-dc';
 
 /** The kinds a move carries, in the order they are written in the new control plane. */
 export const REPLICATED_SECRET = { apiVersion: 'replication.k8ssandra.io/v1alpha1', kind: 'ReplicatedSecret' } as const;
@@ -176,12 +174,13 @@ export function moveReadiness(o: ControlPlaneObjects, datacenters: DataPlaneObje
     for (const r of clusterNotReadyReasons(kc)) {
       (/decommission/.test(r) ? rebuilding : notReady).push(`${name}: ${r}`);
     }
+    const rebuilt = kc.metadata.annotations?.[REBUILD_DC_ANNOTATION];
+    if (rebuilt) rebuilding.push(`${name}: datacenter ${rebuilt} is being rebuilt (${REBUILD_DC_ANNOTATION})`);
   }
   for (const { context, object: dc } of datacenters) {
     const name = `CassandraDatacenter ${dc.metadata.namespace}/${dc.metadata.name} in ${context}`;
     const p = datacenterProgress(dc.status);
     if (!p.ready) notReady.push(`${name} is ${p.state}`);
-    if (dc.metadata.annotations?.[REBUILD_ANNOTATION] !== undefined) rebuilding.push(`${name} carries ${REBUILD_ANNOTATION}`);
   }
   const running = (t: KubeObject) => !t.status?.completionTime;
   const tasks = [

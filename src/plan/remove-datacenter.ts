@@ -6,10 +6,8 @@
 // decommissions its nodes), and the status entry goes. Pure knowledge here; the reads are in kube/.
 import { check, type Check } from '../checks/catalog.js';
 import type { KubeObject } from '../kube/resources.js';
-import { CASSANDRA_INITIALIZED, datacenterNames, datacenterProgress } from './datacenter.js';
+import { CASSANDRA_INITIALIZED, datacenterNames, datacenterProgress, REBUILD_DC_ANNOTATION } from './datacenter.js';
 
-/** The operator's annotation that starts a rebuild of a datacenter from the others (a full stream of its data). */
-export const REBUILD_DC_ANNOTATION = 'k8ssandra.io/rebuild-dc';
 export const UPDATING_REPLICATION = 'UpdatingReplication';
 export const DECOMMISSIONING = 'Decommissioning';
 

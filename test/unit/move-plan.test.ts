@@ -89,8 +89,11 @@ describe('move-control-plane plan', () => {
     expect(notReady.find((c) => c.id === 'MOVE-DATACENTERS-READY')).toMatchObject({ status: 'fail', message: expect.stringMatching(/dc2 in dp2 is Updating/) });
     const stale = moveReadiness(objects({ k8ssandraClusters: [kc({ status: { ...kc().status, observedGeneration: 3 } })] }), [], []);
     expect(stale[0]).toMatchObject({ status: 'fail', message: expect.stringMatching(/not yet reconciled generation 4/) });
-    const rebuild = moveReadiness(objects(), [cdc('dc2', ready, { 'k8ssandra.io/rebuild-dc': 'dc1' })], []);
-    expect(rebuild.find((c) => c.id === 'MOVE-NO-REBUILD')!.status).toBe('fail');
+    // The operator marks a rebuild on the K8ssandraCluster (datacenters.go), not on the CassandraDatacenter.
+    const rebuilding = kc();
+    rebuilding.metadata.annotations = { ...rebuilding.metadata.annotations, 'k8ssandra.io/rebuild-dc': 'dc2' };
+    expect(moveReadiness(objects({ k8ssandraClusters: [rebuilding] }), [cdc('dc2', ready)], []).find((c) => c.id === 'MOVE-NO-REBUILD'))
+      .toMatchObject({ status: 'fail', message: expect.stringMatching(/datacenter dc2 is being rebuilt \(k8ssandra.io\/rebuild-dc\)/) });
     const decommission = kc();
     decommission.status.datacenters.dc2.decommissionProgress = 'Decommissioning';
     expect(moveReadiness(objects({ k8ssandraClusters: [decommission] }), [], []).find((c) => c.id === 'MOVE-NO-REBUILD')!.status).toBe('fail');
