@@ -14,6 +14,7 @@ import {
   decommissionState, keyspacesOn, RETRY_DECOMMISSION_ANNOTATION, UPDATING_REPLICATION, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch,
   type Keyspace, type KeyspaceFacts, type RemovalPlan,
 } from '../plan/remove-datacenter.js';
+import { K8SSANDRA_TASK, taskRunning } from '../plan/move.js';
 import type { DatacenterRemovalReport } from '../report/model.js';
 import { must, type ConnectedRun } from '../run/operator-run.js';
 import { newReport, type ReportDraft } from '../run/report.js';
@@ -49,7 +50,6 @@ interface RemoveDcRun extends ConnectedRun {
   since?: number;
 }
 
-const K8SSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'K8ssandraTask' } as const;
 const FOLLOW_MS = 1000;
 /** How long after the operator was made to try its unchanged status.error still counts as its answer (it answers in milliseconds). */
 const RETRY_GRACE_MS = 5000;
@@ -144,7 +144,7 @@ async function runningTasks(ctx: RemoveDcRun): Promise<string[]> {
     if (e instanceof ApiError && e.status === 404) return [];
     throw e;
   });
-  return tasks.filter((t) => t.spec?.cluster?.name === ctx.ref!.name && !t.status?.completionTime).map((t) => t.metadata.name);
+  return tasks.filter((t) => t.spec?.cluster?.name === ctx.ref!.name && taskRunning(t)).map((t) => t.metadata.name);
 }
 
 const checkTheRemoval = (o: RemoveDcOptions): Step<RemoveDcRun> => ({

@@ -12,6 +12,9 @@ export const REPLICATED_SECRET = { apiVersion: 'replication.k8ssandra.io/v1alpha
 export const K8SSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'K8ssandraTask' } as const;
 export const CASSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'CassandraTask' } as const;
 
+/** A K8ssandraTask or CassandraTask that has not finished. */
+export const taskRunning = (t: KubeObject): boolean => !t.status?.completionTime;
+
 /** What a control plane holds for its K8ssandraClusters: all a move needs (Secrets apart). */
 export interface ControlPlaneObjects {
   k8ssandraClusters: KubeObject[];
@@ -182,10 +185,9 @@ export function moveReadiness(o: ControlPlaneObjects, datacenters: DataPlaneObje
     const p = datacenterProgress(dc.status);
     if (!p.ready) notReady.push(`${name} is ${p.state}`);
   }
-  const running = (t: KubeObject) => !t.status?.completionTime;
   const tasks = [
-    ...o.k8ssandraTasks.filter(running).map((t) => `K8ssandraTask ${t.metadata.namespace}/${t.metadata.name}`),
-    ...cassandraTasks.filter((t) => running(t.object)).map((t) => `CassandraTask ${t.object.metadata.namespace}/${t.object.metadata.name} in ${t.context}`),
+    ...o.k8ssandraTasks.filter(taskRunning).map((t) => `K8ssandraTask ${t.metadata.namespace}/${t.metadata.name}`),
+    ...cassandraTasks.filter((t) => taskRunning(t.object)).map((t) => `CassandraTask ${t.object.metadata.namespace}/${t.object.metadata.name} in ${t.context}`),
   ];
   const wait = 'wait until it is finished (or fix it), then run the move again; nothing was changed';
   checks.push(notReady.length
