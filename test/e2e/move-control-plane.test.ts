@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName } from '../helpers/bed.js';
+import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName, unlessNoSuchType } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
 import { startConsumer, type Consumer } from '../helpers/consumer.js';
 import { FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
@@ -150,7 +150,8 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     for (const ctx of CONTEXTS) {
       const m = await mode(ctx).catch(() => undefined);
       if (m && (m === 'control-plane') !== (ctx === 'cp')) await kubectl(ctx, '-n', NS, 'delete', 'deployment', 'k8ssandra-operator');
-      if (ctx !== 'cp') await kubectl(ctx, '-n', NS, 'delete', 'clientconfigs', '--all', '--ignore-not-found');
+      // On a fresh bed nothing is installed yet: no ClientConfig kind to delete.
+      if (ctx !== 'cp') await kubectl(ctx, '-n', NS, 'delete', 'clientconfigs', '--all', '--ignore-not-found').catch(unlessNoSuchType);
     }
     const installed = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), ...bedInstallFlags]);
     expect(installed.exitCode, installed.stderr).toBe(0);
@@ -185,7 +186,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     expect(byId(r, 'STATUS-CONTROL-PLANE-MOVE')).toEqual([]);
   });
 
-  it('refuses with exit 3 while a datacenter is not Ready, naming the check, and changes nothing', async () => {
+  it('refuses with exit 3 while a datacenter is not Ready or is being rebuilt, naming the check, and changes nothing', async () => {
     await setDatacenter('dp2', 'dc2', { cassandraOperatorProgress: 'Updating' });
     try {
       const r = await move('--from', 'cp', '--to', 'dp1');
@@ -195,6 +196,16 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
       expect(r.json().error).toMatchObject({ exit: 'checksFailed', hint: expect.stringMatching(/^wait until it is finished/) });
     } finally {
       await setDatacenter('dp2', 'dc2', ready());
+    }
+    // A rebuild under way: the operator marks it on the K8ssandraCluster.
+    await kubectl('cp', '-n', NS, 'annotate', 'k8ssandracluster', KC, 'k8ssandra.io/rebuild-dc=dc2');
+    try {
+      const r = await move('--from', 'cp', '--to', 'dp1');
+      expect(r.exitCode, r.stderr).toBe(3);
+      expect(r.json().checks.find((c: any) => c.id === 'MOVE-NO-REBUILD')).toMatchObject({ status: 'fail',
+        message: expect.stringMatching(/datacenter dc2 is being rebuilt \(k8ssandra.io\/rebuild-dc\)/) });
+    } finally {
+      await kubectl('cp', '-n', NS, 'annotate', 'k8ssandracluster', KC, 'k8ssandra.io/rebuild-dc-');
     }
     expect(await getOrNull('dp1', 'k8ssandracluster', KC)).toBeNull();
     expect((await record('cp')).movingTo).toBeUndefined();

@@ -6,7 +6,7 @@ import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { status as bedStatus, up as bedUp } from '../../testbed/bed.js';
 import { clusterPids } from '../../testbed/kwokctl.js';
-import { apply, bedKubeconfig, kubectl, kubectlJson, waitFor } from '../helpers/bed.js';
+import { apply, bedKubeconfig, kubectl, kubectlJson, unlessNoSuchType, waitFor } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, repoRoot } from '../helpers/cli.js';
 
 // The test plays the control-plane operator and cass-operator (none runs in the bed): it creates a
@@ -51,7 +51,6 @@ async function setProgress(d: (typeof DCS)[number], progress: 'Ready' | 'Updatin
 
 async function removeDatacenters() {
   // On a fresh bed the CRDs do not exist yet: nothing to remove then.
-  const unlessNoSuchType = (e: Error) => { if (!/doesn't have a resource type/.test(e.message)) throw e; };
   // Every K8ssandraCluster, not only ours: another file's leftovers would make the baseline unhealthy.
   await kubectl('cp', '-n', NS, 'delete', 'k8ssandraclusters', '--all', '--ignore-not-found').catch(unlessNoSuchType);
   for (const d of DCS) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, kubectl } from '../helpers/bed.js';
+import { apply, kubectl, unlessNoSuchType } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
 
 // The reports of these runs must stay valid against the shipped JSON Schema.
@@ -31,7 +31,6 @@ const dc2InDp2 = { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'Cassandr
     storageConfig: { cassandraDataVolumeClaimSpec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } } } };
 
 async function cleanUp() {
-  const unlessNoSuchType = (e: Error) => { if (!/doesn't have a resource type/.test(e.message)) throw e; };
   await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC, '--ignore-not-found').catch(unlessNoSuchType);
   await kubectl('dp2', '-n', NS, 'delete', 'cassandradatacenter', 'dc2', '--ignore-not-found').catch(unlessNoSuchType);
 }

@@ -71,6 +71,14 @@ export async function deleteObjects(context: string, objects: { apiVersion: stri
   if (r.exitCode !== 0) throw new Error(`kubectl --context ${context} delete: ${r.stderr}`);
 }
 
+/**
+ * For a `.catch` on a kubectl delete of custom resources: a cluster that does not serve the kind (a fresh
+ * bed, the CRDs not installed yet) has none of them to delete.
+ */
+export function unlessNoSuchType(e: Error): void {
+  if (!/the server doesn't have a resource type|no matches for kind/.test(e.message)) throw e;
+}
+
 /** A name unique to this run, for namespaces and other objects tests create. */
 export function uniqueName(prefix: string): string {
   return `${prefix}-${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { deleteObjects, kubectl } from './bed.js';
+import { deleteObjects, kubectl, unlessNoSuchType } from './bed.js';
 import { certManagerManifests, operatorManifests } from './cli.js';
 
 const NS = 'k8ssandra-operator';
@@ -78,7 +78,6 @@ export async function removeInstall(ctx: string, o: RemoveInstallOptions = {}): 
 
 /** Removes a data plane's registration from the control plane (its ClientConfig and kubeconfig Secret), if any. */
 export async function removeRegistration(controlPlane: string, dataPlane: string): Promise<void> {
-  await kubectl(controlPlane, '-n', NS, 'delete', 'clientconfig', dataPlane, '--ignore-not-found')
-    .catch((e: Error) => { if (!/the server doesn't have a resource type|no matches for kind/.test(e.message)) throw e; });
+  await kubectl(controlPlane, '-n', NS, 'delete', 'clientconfig', dataPlane, '--ignore-not-found').catch(unlessNoSuchType);
   await kubectl(controlPlane, '-n', NS, 'delete', 'secret', `${dataPlane}-kubeconfig`, '--ignore-not-found');
 }
