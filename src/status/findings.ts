@@ -366,3 +366,15 @@ export function datacenterFinding(k: { controlPlane: string; namespace: string; 
       ...(ready ? {} : { problem: state }) },
   };
 }
+
+/** STATUS-DC-DECOMMISSION: a datacenter the operator is taking out (a warning), and why it will not go on when it refuses. */
+export function decommissionFindings(k: K8ssandraClusterFacts): Check[] {
+  return (k.decommissions ?? []).map((d) => {
+    const label = `${k.namespace}/${k.name} dc ${d.name}`;
+    return d.refusedFor.length
+      ? check('STATUS-DC-DECOMMISSION', 'warn', `${label}: the operator refuses to decommission it: user keyspaces still replicate to it: ${d.refusedFor.join(', ')}`,
+        { context: k.controlPlane, hint: `take ${d.name} out of their replication (ALTER KEYSPACE ... WITH replication = {...} without '${d.name}'): k8ssandra remove-dc --cluster ${k.name} --dc ${d.name} prints the statements` })
+      : check('STATUS-DC-DECOMMISSION', 'warn', `${label}: being decommissioned (${d.progress})`,
+        { context: k.controlPlane, hint: `follow it with k8ssandra remove-dc --cluster ${k.name} --dc ${d.name}` });
+  });
+}

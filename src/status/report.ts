@@ -1,10 +1,10 @@
 // The verdict of `status`: the findings (findings.ts) in report order, and the report's sections
 // (clusters, registrations, K8ssandraClusters, summary) built from the same facts. Pure.
-import { check, type Check } from '../checks/catalog.js';
+import type { Check } from '../checks/catalog.js';
 import { noChanges, type ClusterReport, type K8ssandraClusterReport, type RegistrationReport } from '../report/model.js';
-import type { ClientConfigFacts, ContextFacts, K8ssandraClusterFacts, StatusFacts } from './facts.js';
+import type { ClientConfigFacts, ContextFacts, StatusFacts } from './facts.js';
 import {
-  clientConfigFindings, controlPlaneFinding, datacenterFinding, installation, moveFinding, operatorFindings, reachabilityFindings,
+  clientConfigFindings, controlPlaneFinding, datacenterFinding, decommissionFindings, installation, moveFinding, operatorFindings, reachabilityFindings,
   unregisteredDataPlaneFindings, userContextOf, versionSkewFindings,
 } from './findings.js';
 
@@ -25,18 +25,6 @@ const REACHABILITY = new Set(['K8S-REACHABLE', 'STATUS-DATA-PLANE-UNREACHABLE'])
 
 const operatorReady = (c: ContextFacts) => c.operators.length > 0 && c.operators.every((o) => o.available && (o.replicas?.desired ?? 1) > 0);
 const cassOperatorReady = (c: ContextFacts) => c.cassOperators.length > 0 && c.cassOperators.every((o) => o.available && (o.replicas?.desired ?? 1) > 0);
-
-/** STATUS-DC-DECOMMISSION: a datacenter the operator is taking out (a warning), and why it will not go on when it refuses. */
-function decommissionFindings(k: K8ssandraClusterFacts): Check[] {
-  return (k.decommissions ?? []).map((d) => {
-    const label = `${k.namespace}/${k.name} dc ${d.name}`;
-    return d.refusedFor.length
-      ? check('STATUS-DC-DECOMMISSION', 'warn', `${label}: the operator refuses to decommission it: user keyspaces still replicate to it: ${d.refusedFor.join(', ')}`,
-        { context: k.controlPlane, hint: `take ${d.name} out of their replication (ALTER KEYSPACE ... WITH replication = {...} without '${d.name}'): k8ssandra remove-dc --cluster ${k.name} --dc ${d.name} prints the statements` })
-      : check('STATUS-DC-DECOMMISSION', 'warn', `${label}: being decommissioned (${d.progress})`,
-        { context: k.controlPlane, hint: `follow it with k8ssandra remove-dc --cluster ${k.name} --dc ${d.name}` });
-  });
-}
 
 export function evaluateStatus(facts: StatusFacts): StatusVerdict {
   const inst = installation(facts);
