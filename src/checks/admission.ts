@@ -23,12 +23,15 @@ const podSecurityLabels = (ns: KubeObject | null | undefined) =>
  * Where to dry-run the pods of a namespace: in it when it exists; when it does not (a pod cannot be
  * created, even in a dry run, in a namespace that does not exist, and a dry-run create of the namespace
  * does not make it exist), in the stand-in namespace when it carries the same Pod Security labels as the
- * release gives the new namespace (usually none: both get the cluster's default level). Otherwise the
+ * release gives the new namespace (usually none: both get the cluster's default level); a namespace
+ * being deleted counts as not there. Otherwise the
  * pods cannot be checked before the install creates the namespace.
  */
 export function whereToDryRun(namespace: string, existing: KubeObject | null, standIn: KubeObject | null,
   releaseNamespace: KubeObject | undefined): { namespace: string } | { unchecked: string } {
-  if (existing) return { namespace };
+  // A namespace being deleted (another run's lock namespace, a user's uninstall) refuses every pod, and is
+  // gone before the install writes: the install makes it again, once the lock has waited for it.
+  if (existing && !existing.metadata.deletionTimestamp) return { namespace };
   if (standIn && podSecurityLabels(standIn) === podSecurityLabels(releaseNamespace)) return { namespace: STAND_IN_NAMESPACE };
   return { unchecked: `namespace ${namespace} does not exist yet, and namespace ${STAND_IN_NAMESPACE} has other Pod Security labels than the release gives it` };
 }

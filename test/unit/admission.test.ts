@@ -44,6 +44,10 @@ describe('where the pods are dry-run', () => {
     const labelled = namespace(NS, { 'pod-security.kubernetes.io/enforce': 'baseline' });
     expect(whereToDryRun(NS, null, namespace('default', { 'pod-security.kubernetes.io/enforce': 'baseline' }), labelled)).toEqual({ namespace: 'default' });
   });
+  it('a namespace being deleted counts as not there (seen: uninstall then install at once on a fresh cluster)', () => {
+    const terminating = { ...namespace(NS), metadata: { ...namespace(NS).metadata, deletionTimestamp: '2026-12-06T10:00:00Z' } };
+    expect(whereToDryRun(NS, terminating, namespace('default'), release[0])).toEqual({ namespace: 'default' });
+  });
   it('nowhere when default has other Pod Security labels than the new namespace gets', () => {
     const w = whereToDryRun(NS, null, namespace('default', { 'pod-security.kubernetes.io/enforce': 'privileged' }), release[0]);
     expect(w).toEqual({ unchecked: expect.stringMatching(/namespace k8ssandra-operator does not exist yet, and namespace default has other Pod Security labels/) });
