@@ -61,8 +61,9 @@ export function createReporter(opts: ReporterOptions): Reporter {
       if (interactive) {
         const { default: ora } = await import('ora');
         // discardStdin off: ora's raw mode swallows Ctrl-C (its discarder never reads stdin here), and
-        // Ctrl-C must reach our SIGINT handler, which stops the command cleanly.
-        spinner = ora({ text: title, stream, discardStdin: false }).start();
+        // Ctrl-C must reach our SIGINT handler, which stops the command cleanly. isEnabled: the choice
+        // above is ours (made from the env we were given); ora would read process.env.CI again.
+        spinner = ora({ text: title, stream, discardStdin: false, isEnabled: true }).start();
       } else {
         write(`• ${title}`);
       }
