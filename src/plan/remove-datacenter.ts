@@ -5,8 +5,8 @@
 // to it; then Decommissioning, the CassandraDatacenter is annotated and deleted (cass-operator
 // decommissions its nodes), and the status entry goes. Pure knowledge here; the reads are in kube/.
 import { check, type Check } from '../checks/catalog.js';
-import type { KubeObject } from '../kube/resources.js';
-import { CASSANDRA_INITIALIZED, datacenterNames, datacenterProgress, REBUILD_DC_ANNOTATION } from './datacenter.js';
+import type { KubeObject } from '../model/object.js';
+import { clusterNotReadyReasons, datacenterNames, REBUILD_DC_ANNOTATION } from './datacenter.js';
 
 export const UPDATING_REPLICATION = 'UpdatingReplication';
 export const DECOMMISSIONING = 'Decommissioning';
@@ -87,11 +87,8 @@ export function removalChecks(kc: KubeObject, dc: string, keyspaces: KeyspaceFac
       { hint: `add another datacenter first (k8ssandra add-dc), or delete the K8ssandraCluster itself if that is what you mean` }));
 
   const status = kc.status ?? {};
-  const initialized = (status.conditions ?? []).find((c: any) => c.type === CASSANDRA_INITIALIZED)?.status === 'True';
-  const notReady = names.map((n) => [n, datacenterProgress(status.datacenters?.[n]?.cassandra)] as const).filter(([, p]) => !p.ready);
-  const behind = status.observedGeneration !== undefined && kc.metadata.generation !== undefined && status.observedGeneration < Number(kc.metadata.generation);
-  const why = [initialized ? '' : `condition ${CASSANDRA_INITIALIZED} is not True`, ...notReady.map(([n, p]) => `datacenter ${n} is ${p.state}`),
-    behind ? `the operator has not reconciled generation ${kc.metadata.generation} yet` : ''].filter(Boolean);
+  // What add-dc asks before a datacenter joins, a leaving one needs too.
+  const why = clusterNotReadyReasons(kc);
   checks.push(why.length ? check('DC-REMOVE-CLUSTER-READY', 'fail', `K8ssandraCluster ${name} is not ready for a datacenter to leave: ${why.join('; ')}`,
     { hint: 'wait until every datacenter is Ready (k8ssandra status), then run remove-dc again' })
     : check('DC-REMOVE-CLUSTER-READY', 'pass', `K8ssandraCluster ${name} is initialized and every datacenter is Ready`));

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   alterStatement, decommissionState, type KeyspaceFacts, internalKeyspaces, keyspacesOn, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch, replicationOf,
 } from '../../src/plan/remove-datacenter.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 
 const ready = { cassandra: { cassandraOperatorProgress: 'Ready', conditions: [{ type: 'Ready', status: 'True' }] } };
 const kc = (over: { dcs?: string[]; status?: any; annotations?: Record<string, string>; spec?: any } = {}): KubeObject => ({
@@ -34,7 +34,14 @@ describe('remove-dc refuses, changing nothing', () => {
     const status = { observedGeneration: 2, conditions: [{ type: 'CassandraInitialized', status: 'False' }], datacenters: { dc1: ready, dc2: { cassandra: { cassandraOperatorProgress: 'Updating' } } } };
     const c = removalChecks(kc({ status }), 'dc2', noKeyspaces, []).find((x) => x.id === 'DC-REMOVE-CLUSTER-READY')!;
     expect(c.status).toBe('fail');
-    expect(c.message).toMatch(/condition CassandraInitialized is not True; datacenter dc2 is .*; the operator has not reconciled generation 3 yet$/);
+    expect(c.message).toMatch(/: the operator has not yet reconciled generation 3 \(observed 2\); condition CassandraInitialized is False; datacenter dc2 is [^;]+$/);
+  });
+
+  it('the operator reporting an error: not ready ("None" is no error)', () => {
+    const status = { observedGeneration: 3, conditions: [{ type: 'CassandraInitialized', status: 'True' }], datacenters: { dc1: ready, dc2: ready } };
+    const check = (error: string) => removalChecks(kc({ status: { ...status, error } }), 'dc2', noKeyspaces, []).find((x) => x.id === 'DC-REMOVE-CLUSTER-READY')!;
+    expect(check('None').status).toBe('pass');
+    expect(check('failed to reconcile datacenter dc1\nmore').message).toMatch(/: the operator reports: failed to reconcile datacenter dc1$/);
   });
 
   it('another datacenter being decommissioned or rebuilt, or a task that runs', () => {
