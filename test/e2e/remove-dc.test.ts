@@ -215,8 +215,33 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
     }
   });
 
+  it('two remove-dc of the same datacenter at once: one after the other under the lock; it is removed once, both succeed', async () => {
+    await twoDatacenters();
+    const operator = operatorStandIn();
+    operator.state.refuseFor = undefined;
+    try {
+      const args = ['remove-dc', '--cluster', KC, '--dc', 'dc2', '--control-plane', 'cp', '--yes', '-o', 'json', '--timeout', '3m'];
+      const first = startK8ssandra(args);
+      const second = startK8ssandra(args);
+      const runs = await Promise.all([first.result, second.result]);
+      for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
+      // The lock made one wait for the other: it says for whom, and then finds the removal made or under way.
+      expect(runs.filter((r) => /waiting for the run of .*remove-dc/.test(r.stderr))).toHaveLength(1);
+      const actions = runs.map((r) => r.json().datacenterRemoval.action).sort();
+      expect(actions[1]).toBe('removed');
+      expect(['following', 'gone']).toContain(actions[0]);
+      for (const r of runs) expect(r.json().datacenterRemoval).toMatchObject({ done: true });
+    } finally {
+      await operator.stop();
+    }
+    expect((await k8c()).spec.cassandra.datacenters.map((d: any) => d.metadata.name)).toEqual(['dc1']);
+    expect(Object.keys((await k8c()).status.datacenters)).toEqual(['dc1']);
+    expect(await kubectl('dp2', '-n', NS, 'get', 'cassandradatacenter', 'dc2', '--ignore-not-found', '-o', 'name')).toBe('');
+    expect(await kubectl('cp', '-n', NS, 'get', 'lease', 'k8ssandra-cli-lock', '--ignore-not-found', '-o', 'name')).toBe('');
+  });
+
   it('afterwards the data plane that ran only dc2 is uninstalled on request (--uninstall-data-plane), never silently', async () => {
-    // Gone already: nothing to remove, and nothing else is touched (dp2 kept its operator after the plain runs above).
+    // Gone already: nothing to remove, and nothing else is touched (dp2 kept its operator after the runs above).
     const plain = await removeDc('--dc', 'dc2', '--yes');
     expect(plain.exitCode, plain.stderr).toBe(0);
     expect(plain.json().summary).toMatch(/is not in the K8ssandraCluster: nothing to remove/);
