@@ -3,7 +3,8 @@
 // (Kyverno, Gatekeeper) and ResourceQuotas refuse it before anything is written, instead of the
 // ReplicaSet controller refusing it after the install (FailedCreate) while the install waits.
 import type { KubeClient } from '../kube/client.js';
-import { getObject, type KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
+import { getObject } from '../kube/resources.js';
 import { admissionVerdict, dryRunPod, isPolicyRefusal, refusalHint, templatePod, type Admission } from '../kube/workloads.js';
 import { check, type Check } from './catalog.js';
 

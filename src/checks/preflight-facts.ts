@@ -2,7 +2,8 @@ import { ApiError, ConnectError } from '../kube/client.js';
 import { deniedPermissions, describePermission, type Permission } from '../kube/access.js';
 import type { Cluster } from '../kube/connect.js';
 import { findOperators, type ExistingOperator } from '../kube/operators.js';
-import { managedByUs, type KubeObject } from '../kube/resources.js';
+import { managedByUs } from '../model/field-manager.js';
+import type { KubeObject } from '../model/object.js';
 import { renderForCluster, type OperatorRelease, type Role } from '../manifests/operator-release.js';
 import { dryRunReleasePods, type AdmissionOutcome } from './admission.js';
 

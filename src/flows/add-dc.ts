@@ -4,9 +4,10 @@ import { connect, type Cluster } from '../kube/connect.js';
 import type { ExecPlugins } from '../kube/exec-plugin.js';
 import { findControlPlane } from '../kube/find-control-plane.js';
 import { addDatacenter, readCluster, validateDatacenter, waitDatacenterReady, type ClusterRef } from '../kube/k8ssandra-cluster.js';
-import { CLIENT_CONFIG } from '../kube/kinds.js';
+import { CLIENT_CONFIG } from '../model/kinds.js';
 import { findOperators, type ExistingOperator } from '../kube/operators.js';
-import { listObjects, type KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
+import { listObjects } from '../kube/resources.js';
 import {
   clusterNotReadyReasons, datacenterContexts, datacenterNames, DC_REPLICATION_ANNOTATION, parseReplication, parseSize, planDatacenter, validateDnsLabel,
   validateObjectName, type AddDcRequest, type DatacenterPlan,

@@ -6,9 +6,10 @@ import { ApiError } from '../kube/client.js';
 import { connect, type Cluster } from '../kube/connect.js';
 import { findControlPlane } from '../kube/find-control-plane.js';
 import { alterKeyspaces, readKeyspaces } from '../kube/keyspaces.js';
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import { annotateCluster, patchCluster, readCluster, type ClusterRef } from '../kube/k8ssandra-cluster.js';
-import { getObject, listObjects, type KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
+import { getObject, listObjects } from '../kube/resources.js';
 import { datacenterNames, validateDnsLabel, validateObjectName } from '../plan/datacenter.js';
 import {
   decommissionState, keyspacesOn, RETRY_DECOMMISSION_ANNOTATION, UPDATING_REPLICATION, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch,

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadCertManager } from '../manifests/cert-manager.js';
 import { loadOperatorRelease, renderForCluster, type Role } from '../manifests/operator-release.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { dataPlaneAccessObjects, registrationObjects } from '../registration/objects.js';
 import type { Reporter } from '../ui/reporter.js';
 import type { InstallOptions } from './install.js';

@@ -6,7 +6,7 @@ import { readInstallRecords } from '../kube/install-record.js';
 import { findOperators, type ExistingOperator } from '../kube/operators.js';
 import { customResourcesOf, deleteRemovals, findInstalled, findK8ssandraClusters, findLocalDatacenters, findRegistrations, waitGone,
   type FoundRegistration } from '../kube/removal.js';
-import { refOf, type KubeObject } from '../kube/resources.js';
+import { refOf, type KubeObject } from '../model/object.js';
 import { loadOperatorRelease, renderForCluster, type OperatorRelease } from '../manifests/operator-release.js';
 import { inUseChecks, type InUseInput } from '../plan/in-use.js';
 import { recordedOperatorSource, type InstallRecord } from '../plan/install-record.js';

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from './client.js';
-import { applyObject, getObject, listMetadata, refOf, type ApplyAction, type KubeObject } from './resources.js';
+import { refOf, type KubeObject } from '../model/object.js';
+import { applyObject, getObject, listMetadata, type ApplyAction } from './resources.js';
 import { CliError } from '../errors.js';
 import { readWorkload, whyNotAvailable, type NotAvailableReason } from './workloads.js';
 import { waitUntil } from '../util/wait.js';

@@ -6,7 +6,7 @@ import { renderForCluster, splitForApply, type OperatorRelease, type Role } from
 import { installRecordObject, type InstallRecord } from '../plan/install-record.js';
 import { applyAll, listAhead, waitCrdsEstablished, waitDeploymentsAvailable, type AppliedObject, type MetadataLists } from './apply.js';
 import type { Cluster } from './connect.js';
-import type { KubeObject } from './resources.js';
+import type { KubeObject } from '../model/object.js';
 
 /** `record`: what the install record in the cluster will say (applied with the release). */
 export interface InstallTarget { cluster: Cluster; role: Role; installCertManager: boolean; record: InstallRecord }

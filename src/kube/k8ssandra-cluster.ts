@@ -1,8 +1,10 @@
 import { CliError } from '../errors.js';
 import { ApiError, type KubeClient } from './client.js';
-import { FIELD_MANAGER, getObject, listObjects, objectPath, type KubeObject } from './resources.js';
+import { FIELD_MANAGER } from '../model/field-manager.js';
+import type { KubeObject } from '../model/object.js';
+import { getObject, listObjects, objectPath } from './resources.js';
 import { datacenterPatch, datacenterProgress, type DatacenterPlan } from '../plan/datacenter.js';
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from './kinds.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import { closest } from '../util/closest.js';
 import { waitUntil } from '../util/wait.js';
 

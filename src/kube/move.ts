@@ -6,8 +6,9 @@ import {
 import { waitUntil } from '../util/wait.js';
 import { deploymentAvailable } from './apply.js';
 import { ApiError, type KubeClient } from './client.js';
-import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from './kinds.js';
-import { deleteObject, getObject, listObjects, objectPath, type KubeObject } from './resources.js';
+import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../model/kinds.js';
+import type { KubeObject } from '../model/object.js';
+import { deleteObject, getObject, listObjects, objectPath } from './resources.js';
 
 /** A list that answers empty where the kind is not served (its CRD missing). */
 async function listOrNone(client: KubeClient, kind: { apiVersion: string; kind: string }, namespace?: string): Promise<KubeObject[]> {

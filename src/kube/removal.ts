@@ -1,8 +1,9 @@
-import { CLIENT_CONFIG } from './kinds.js';
+import { CLIENT_CONFIG } from '../model/kinds.js';
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from './client.js';
-import { deleteObject, getObject, listObjects, refOf, type KubeObject } from './resources.js';
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from './kinds.js';
+import { refOf, type KubeObject } from '../model/object.js';
+import { deleteObject, getObject, listObjects } from './resources.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import type { ClusterUse, LocalDatacenter } from '../plan/in-use.js';
 import { CONTEXT_ANNOTATION, CONTROL_PLANE_SA, dataPlaneAccessObjects, TOKEN_SECRET_LABEL } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from '../plan/install-record.js';

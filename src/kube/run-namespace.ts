@@ -4,7 +4,7 @@
 import { describe } from '../errors.js';
 import { namespaceDeletion, type Found, type RunIdentity } from '../plan/namespace-deletion.js';
 import { ApiError, type KubeClient } from './client.js';
-import { FIELD_MANAGER } from './resources.js';
+import { FIELD_MANAGER } from '../model/field-manager.js';
 
 /**
  * Creates the namespace, bare and under our field manager (the release's Namespace is applied over it

@@ -2,7 +2,8 @@
 // ReplicaSet (ReplicaFailure/FailedCreate, and the FailedCreate events), and that ReplicaSet's pods
 // (Unschedulable, image pulls, crash loops). Pure interpretation plus one function that reads the objects.
 import { ApiError, type KubeClient } from './client.js';
-import { listObjects, type KubeObject } from './resources.js';
+import type { KubeObject } from '../model/object.js';
+import { listObjects } from './resources.js';
 
 export type NotAvailableKind = 'FailedCreate' | 'Unschedulable' | 'ImagePull' | 'ContainerConfig' | 'CrashLoop';
 

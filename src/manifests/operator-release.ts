@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { CliError, usageError } from '../errors.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { cacheDir, writeCacheFile } from '../util/cache.js';
 import { readManifestFile } from './parse.js';
 import { DEFAULT_OPERATOR_VERSION } from '../defaults.js';

@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { usageError } from '../errors.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { cacheDir, writeCacheFile } from '../util/cache.js';
 
 /**

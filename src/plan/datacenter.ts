@@ -1,7 +1,7 @@
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import { isDeepStrictEqual } from 'node:util';
 import { CliError, usageError } from '../errors.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { closest } from '../util/closest.js';
 
 /**

@@ -3,7 +3,7 @@
 // Secrets are named, with the contexts that hold replicas of them, and taken from there at restore.
 import { parse, stringify } from 'yaml';
 import { usageError } from '../errors.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import type { InstallRecord } from './install-record.js';
 import { selects, type ControlPlaneObjects } from './move.js';
 

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import type { CertManagerRelease } from '../manifests/cert-manager.js';
 import type { OperatorRelease, Role } from '../manifests/operator-release.js';
 import { version } from '../version.js';

@@ -1,4 +1,5 @@
-import { FIELD_MANAGER, fieldManagers, managedByUs, type KubeObject } from '../kube/resources.js';
+import { FIELD_MANAGER, fieldManagers, managedByUs } from '../model/field-manager.js';
+import type { KubeObject } from '../model/object.js';
 
 /** Who installed an object, from what it carries: Helm's label and annotations, else its field managers. */
 export type Installer =

@@ -1,7 +1,7 @@
 // The run lock: one coordination.k8s.io/v1 Lease per cluster a command changes, in the operator's
 // namespace, naming who holds it. Pure knowledge here (the object, who holds it, when it has expired);
 // the reads and writes are in kube/lock.ts.
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import type { LockReport } from '../report/model.js';
 
 export const LOCK_NAME = 'k8ssandra-cli-lock';

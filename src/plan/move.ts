@@ -1,7 +1,7 @@
 // Moving the control plane from one cluster to another: pure planning (no I/O). The flow is
 // src/flows/move-control-plane.ts; the reads and writes are in src/kube/move.ts.
 import { check, type Check } from '../checks/catalog.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { clusterNotReadyReasons, datacenterProgress, REBUILD_DC_ANNOTATION } from './datacenter.js';
 
 /** The operator's finalizers: removed by us only once no operator runs as control plane in that cluster. */

@@ -1,4 +1,5 @@
-import { FIELD_MANAGER, fieldManagers, managedByUs, type KubeObject } from '../kube/resources.js';
+import { FIELD_MANAGER, fieldManagers, managedByUs } from '../model/field-manager.js';
+import type { KubeObject } from '../model/object.js';
 import { CONTEXT_ANNOTATION } from '../registration/objects.js';
 import { INSTALL_RECORD_NAME } from './install-record.js';
 

@@ -1,4 +1,4 @@
-import { refOf, type KubeObject } from '../kube/resources.js';
+import { refOf, type KubeObject } from '../model/object.js';
 import { splitForApply, type Role } from '../manifests/operator-release.js';
 import { describeInstaller, installedBy } from './installed-by.js';
 import { versionDirection, type VersionDirection } from './version-change.js';

@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 
 /** Which way a cluster moves: `unknown` when a version is not semver (a custom build's tag) and the two differ. */
 export type VersionDirection = 'upgrade' | 'downgrade' | 'same' | 'unknown';

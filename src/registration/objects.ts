@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { loadTemplate } from '../plan/templates.js';
 
 export const CONTROL_PLANE_SA = 'k8ssandra-control-plane';

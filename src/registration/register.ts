@@ -2,14 +2,15 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { check, type Check } from '../checks/catalog.js';
 import type { KubeClient } from '../kube/client.js';
-import { deleteObject, getObject, listObjects, refOf } from '../kube/resources.js';
+import { refOf } from '../model/object.js';
+import { deleteObject, getObject, listObjects } from '../kube/resources.js';
 import { CONTROL_PLANE_SA, dataPlaneAccessObjects, describeToken, humanDuration, lifetimeCapped, registrationObjects, renderKubeconfig, renewalDue, RENEW_WHEN_LEFT,
   tokenClaims, TOKEN_SECRET_LABEL, tokenSecretName, tokenSecretObject, type CredentialKind } from './objects.js';
 import { waitUntil } from '../util/wait.js';
 import type { RegistrationReport } from '../report/model.js';
 import { isLoopbackHost } from '../util/cidr.js';
 import { applyAll, listAhead, type AppliedObject, type MetadataLists } from '../kube/apply.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import type { Interrupt } from '../util/interrupt.js';
 import type { Cluster } from '../kube/connect.js';
 import { forEachCluster } from '../run/fan-out.js';

@@ -1,6 +1,6 @@
 // Probe pods: the objects from their templates, and what their status says.
 import type { ProbeSettings } from '../defaults.js';
-import type { KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
 import { loadTemplate } from '../plan/templates.js';
 import { ENV_API_SERVERS, ENV_PORTS, ENV_TARGETS, ENV_TIMEOUT_MS, parseProbeReport, PROBE_LISTENER, PROBE_RUN_LABEL, type ProbeReport, type ProbeRole } from './contract.js';
 import { probePodName, type ConnectorPlan } from './plan.js';

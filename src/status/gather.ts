@@ -1,10 +1,11 @@
-import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../kube/kinds.js';
+import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 // The I/O of `status`: every cluster is asked in parallel, with list calls only (a bounded number of
 // requests per cluster however many objects exist), and a cluster that stops answering costs one
 // request timeout, never more than that, and never blocks the others.
 import pLimit from 'p-limit';
 import { ApiError, ConnectError, createClient, type KubeClient } from '../kube/client.js';
-import { getObject, listObjects, type KubeObject } from '../kube/resources.js';
+import type { KubeObject } from '../model/object.js';
+import { getObject, listObjects } from '../kube/resources.js';
 import { readWorkload, whyNotAvailable, type NotAvailableReason } from '../kube/workloads.js';
 import { OPERATOR_DEPLOYMENT } from '../manifests/operator-release.js';
 import { INSTALL_RECORD_NAME, parseInstallRecord } from '../plan/install-record.js';

@@ -44,7 +44,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
 import type { ResolvedContext } from '../../src/kube/kubeconfig.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 
 export interface Rule { verbs: string[]; apiGroups: string[]; resources: string[]; resourceNames?: string[] }
 export const ALL: Rule[] = [{ verbs: ['*'], apiGroups: ['*'], resources: ['*'] }];

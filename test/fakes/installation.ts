@@ -1,7 +1,7 @@
 // An installation in fake clusters, built with the tool's own steps: the real upstream release applied
 // by installCluster, the Deployments then marked available (the fake runs no controllers).
 import path from 'node:path';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { loadOperatorRelease, type OperatorRelease, type Role } from '../../src/manifests/operator-release.js';
 import { installCluster, type InstallTarget } from '../../src/kube/install-release.js';
 import { crdObject, type FakeCluster } from './fake-cluster.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { planDatacenter } from '../../src/plan/datacenter.js';
 import { addDatacenter } from '../../src/kube/k8ssandra-cluster.js';
 import { crdObject, FakeCluster } from '../fakes/fake-cluster.js';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { admissionChecks, dryRunReleasePods, releasePods, whereToDryRun } from '../../src/checks/admission.js';
 import { admissionVerdict } from '../../src/kube/workloads.js';
 import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { evaluatePreflight } from '../../src/checks/preflight.js';
 import type { ClusterFacts } from '../../src/checks/preflight-facts.js';
 

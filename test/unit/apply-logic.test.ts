@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { APPLIED_HASH, contentHash, FIELD_MANAGER, overlaps, upToDate } from '../../src/kube/resources.js';
+import { APPLIED_HASH, contentHash, FIELD_MANAGER, overlaps, upToDate } from '../../src/model/field-manager.js';
 import { rulesGrant } from '../../src/kube/access.js';
 
 describe('skipping objects that are already as we applied them', () => {

@@ -35,6 +35,12 @@ describe('architecture', () => {
     expect(all.filter((f) => readFileSync(f, 'utf8').includes('@kubernetes/client-node')).map(rel).filter((f) => !f.startsWith('kube/'))).toEqual([]);
   });
 
+  it('pure knowledge never needs I/O: model/ and plan/ import nothing from kube/', () => {
+    const pure = all.filter((f) => /^(model|plan)\//.test(rel(f)));
+    expect(pure.length).toBeGreaterThan(10);
+    expect(pure.flatMap((f) => importsOf(f).map(rel).filter((d) => d.startsWith('kube/')).map((d) => `${rel(f)} -> ${d}`))).toEqual([]);
+  });
+
   it('nothing below the command line imports from cli/ or main: commands call in, never the other way', () => {
     const inward = (f: string, banned: RegExp) => importsOf(f).map(rel).filter((d) => banned.test(d));
     for (const f of all.filter((x) => /^(steps|flows|run|kube|checks|plan|registration|routability|status)\//.test(rel(x)))) {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import {
   clusterNotReadyReasons, datacenterContexts, datacenterPatch, datacenterProgress, DC_REPLICATION_ANNOTATION, parseReplication, parseSize,
   planDatacenter, validateDnsLabel, validateObjectName, type AddDcRequest,

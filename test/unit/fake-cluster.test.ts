@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, createClient } from '../../src/kube/client.js';
-import { applyObject, deleteObject, FIELD_MANAGER, getObject, listMetadata, listObjects, type KubeObject } from '../../src/kube/resources.js';
+import { FIELD_MANAGER } from '../../src/model/field-manager.js';
+import type { KubeObject } from '../../src/model/object.js';
+import { applyObject, deleteObject, getObject, listMetadata, listObjects } from '../../src/kube/resources.js';
 import { crdObject, FakeCluster } from '../fakes/fake-cluster.js';
 
 const cm = (name: string, data: Record<string, string>, labels: Record<string, string> = {}): KubeObject =>

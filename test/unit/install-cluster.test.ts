@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIELD_MANAGER } from '../../src/kube/resources.js';
+import { FIELD_MANAGER } from '../../src/model/field-manager.js';
 import { renderForCluster } from '../../src/manifests/operator-release.js';
 import { parseInstallRecord } from '../../src/plan/install-record.js';
 import { installCluster } from '../../src/kube/install-release.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FIELD_MANAGER } from '../../src/kube/resources.js';
+import { FIELD_MANAGER } from '../../src/model/field-manager.js';
 import { describeInstaller, foreignHint, installedBy } from '../../src/plan/installed-by.js';
 
 const meta = (over: object) => ({ name: 'k8ssandra-operator', namespace: 'k8ssandra-operator', ...over });

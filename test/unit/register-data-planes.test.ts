@@ -1,7 +1,7 @@
 import { newTarget, type Target } from '../../src/run/target.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { tokenClaims } from '../../src/registration/objects.js';
 import { registerDataPlanes, type RegisterOptions } from '../../src/registration/register.js';
 import { crdObject, FakeCluster } from '../fakes/fake-cluster.js';

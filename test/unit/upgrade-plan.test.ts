@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { KubeClient, KubeRequest } from '../../src/kube/client.js';
-import { FIELD_MANAGER, refOf, type KubeObject } from '../../src/kube/resources.js';
+import { FIELD_MANAGER } from '../../src/model/field-manager.js';
+import { refOf, type KubeObject } from '../../src/model/object.js';
 import { loadOperatorRelease, renderForCluster, type OperatorRelease, type Role } from '../../src/manifests/operator-release.js';
 import { OFFICIAL, type InstallRecord } from '../../src/plan/install-record.js';
 import {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { loadOperatorRelease, type OperatorRelease } from '../../src/manifests/operator-release.js';
 import { downgradeRisks, droppedFields, versionDirection } from '../../src/plan/version-change.js';
 

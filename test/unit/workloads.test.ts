@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { CliError } from '../../src/errors.js';
 import { ApiError, type KubeClient, type KubeRequest } from '../../src/kube/client.js';
-import type { KubeObject } from '../../src/kube/resources.js';
+import type { KubeObject } from '../../src/model/object.js';
 import { whyNotAvailable, type Workload } from '../../src/kube/workloads.js';
 import { waitDeploymentsAvailable } from '../../src/kube/apply.js';
 

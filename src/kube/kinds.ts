@@ -1,4 +1,0 @@
-/** The resource kinds the tool reads and writes by name: one place for their API versions. */
-export const K8SSANDRA_CLUSTER = { apiVersion: 'k8ssandra.io/v1alpha1', kind: 'K8ssandraCluster' } as const;
-export const CASSANDRA_DATACENTER = { apiVersion: 'cassandra.datastax.com/v1beta1', kind: 'CassandraDatacenter' } as const;
-export const CLIENT_CONFIG = { apiVersion: 'config.k8ssandra.io/v1beta1', kind: 'ClientConfig' } as const;
