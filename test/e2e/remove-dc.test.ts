@@ -221,16 +221,21 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
     operator.state.refuseFor = undefined;
     try {
       const args = ['remove-dc', '--cluster', KC, '--dc', 'dc2', '--control-plane', 'cp', '--yes', '-o', 'json', '--timeout', '3m'];
+      // The operator holds still until both runs are under way, so that they surely overlap.
+      operator.state.paused = true;
       const first = startK8ssandra(args);
+      await first.waitForStderr(/Follow the operator/);
       const second = startK8ssandra(args);
-      const runs = await Promise.all([first.result, second.result]);
-      for (const r of runs) expect(r.exitCode, r.stderr).toBe(0);
-      // The lock made one wait for the other: it says for whom, and then finds the removal made or under way.
-      expect(runs.filter((r) => /waiting for the run of .*remove-dc/.test(r.stderr))).toHaveLength(1);
-      const actions = runs.map((r) => r.json().datacenterRemoval.action).sort();
-      expect(actions[1]).toBe('removed');
-      expect(['following', 'gone']).toContain(actions[0]);
-      for (const r of runs) expect(r.json().datacenterRemoval).toMatchObject({ done: true });
+      await second.waitForStderr(/waiting for the run of .*remove-dc/);
+      operator.state.paused = false;
+      const [one, two] = await Promise.all([first.result, second.result]);
+      expect(one.exitCode, one.stderr).toBe(0);
+      expect(two.exitCode, two.stderr).toBe(0);
+      expect(one.json().datacenterRemoval).toMatchObject({ action: 'removed', done: true });
+      // After the wait, read again under the lock: the removal made, nothing patched a second time.
+      expect(two.json().datacenterRemoval).toMatchObject({ action: 'gone', done: true });
+      expect(one.stderr).toMatch(/removed dc2 from spec/);
+      expect(two.stderr).not.toMatch(/removed dc2 from spec/);
     } finally {
       await operator.stop();
     }
