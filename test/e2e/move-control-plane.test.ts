@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, bedKubeconfig, kubectl, kubectlJson, uniqueName, unlessNoSuchType } from '../helpers/bed.js';
+import { apply, bedKubeconfig, clearOperatorObjects, kubectl, kubectlJson, uniqueName, unlessNoSuchType } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
 import { startConsumer, type Consumer } from '../helpers/consumer.js';
 import { FaultProxy, writeKubeconfig } from '../helpers/fault-proxy.js';
@@ -127,19 +127,6 @@ async function seed() {
 const setDatacenter = (ctx: string, dc: string, st: object) =>
   kubectl(ctx, '-n', NS, 'patch', 'cassandradatacenter', dc, '--subresource=status', '--type=merge', '-p', JSON.stringify({ status: st }));
 
-/** Removes what earlier files left in the operator namespace that a move would carry or check (finalizers first). */
-async function clearOperatorObjects() {
-  for (const ctx of CONTEXTS) {
-    for (const kind of ['k8ssandraclusters', 'replicatedsecrets', 'k8ssandratasks', 'cassandradatacenters', 'cassandratasks']) {
-      const list = await kubectlJson(ctx, '-n', NS, 'get', kind).catch(() => ({ items: [] }));
-      for (const o of list.items) {
-        if (o.metadata.finalizers?.length) await kubectl(ctx, '-n', NS, 'patch', kind, o.metadata.name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
-        await kubectl(ctx, '-n', NS, 'delete', kind, o.metadata.name, '--ignore-not-found', '--wait=false');
-      }
-    }
-  }
-}
-
 describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
   let before: Record<string, unknown>;
   const dir = mkdtempSync(path.join(tmpdir(), 'k8ssandra-move-'));
@@ -155,7 +142,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     }
     const installed = await k8ssandra(['install', '--contexts', CONTEXTS.join(','), ...bedInstallFlags]);
     expect(installed.exitCode, installed.stderr).toBe(0);
-    await clearOperatorObjects();
+    await clearOperatorObjects(CONTEXTS, NS);
     await seed();
     before = await dataPlaneSnapshot();
     // The bed's registration consumer, following the control plane wherever it runs.
@@ -171,7 +158,7 @@ describe('move-control-plane on the test bed', { timeout: 600_000 }, () => {
     await proxy?.close();
     await consumer?.stop();
     // What this file made, gone again (the control plane is back on cp by the last test).
-    await clearOperatorObjects();
+    await clearOperatorObjects(CONTEXTS, NS);
     for (const ctx of CONTEXTS) {
       for (const kind of ['statefulset', 'secret', 'configmap']) {
         const names = (await kubectl(ctx, '-n', NS, 'get', kind, '-o', 'name')).split('\n').filter((n) => n.includes(`/${KC}-`));

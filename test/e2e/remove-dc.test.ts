@@ -9,7 +9,7 @@
 // kubectl is the judge.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, kubectl, kubectlJson, uniqueName, waitFor } from '../helpers/bed.js';
+import { apply, kubectl, kubectlJson, uniqueName, unlessNoSuchType, waitFor } from '../helpers/bed.js';
 import { bedInstallFlags, k8ssandra, startK8ssandra } from '../helpers/cli.js';
 
 const NS = 'k8ssandra-operator';
@@ -99,6 +99,8 @@ describe('k8ssandra remove-dc on the test bed (the operator played by a stand-in
   afterAll(async () => {
     await kubectl('cp', '-n', NS, 'delete', 'k8ssandracluster', KC, '--ignore-not-found');
     await kubectl('cp', '-n', NS, 'delete', 'event', `${KC}.refusal`, '--ignore-not-found');
+    // Its datacenters have no status: left behind, they would read as not Ready to the files after this one.
+    await Promise.all([['dp1', 'dc1'], ['dp2', 'dc2']].map(([c, dc]) => kubectl(c!, '-n', NS, 'delete', 'cassandradatacenter', dc!, '--ignore-not-found').catch(unlessNoSuchType)));
   });
 
   it('refuses, changing nothing (exit 3, a named check each): the last datacenter, a cluster not Ready, another decommission under way', async () => {
