@@ -6,16 +6,16 @@ import { ApiError } from '../kube/client.js';
 import { connect, type Cluster } from '../kube/connect.js';
 import { findControlPlane } from '../kube/find-control-plane.js';
 import { alterKeyspaces, readKeyspaces } from '../kube/keyspaces.js';
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
+import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER, K8SSANDRA_TASK } from '../model/kinds.js';
 import { annotateCluster, patchCluster, readCluster, type ClusterRef } from '../kube/k8ssandra-cluster.js';
 import type { KubeObject } from '../model/object.js';
-import { getObject, listObjects } from '../kube/resources.js';
+import { getObject, listObjects, listOrNone } from '../kube/resources.js';
 import { datacenterNames, validateDnsLabel, validateObjectName } from '../plan/datacenter.js';
 import {
   decommissionState, keyspacesOn, RETRY_DECOMMISSION_ANNOTATION, UPDATING_REPLICATION, planRemoval, refusalHint, refusedKeyspaces, removalChecks, removalPatch,
   type Keyspace, type KeyspaceFacts, type RemovalPlan,
 } from '../plan/remove-datacenter.js';
-import { K8SSANDRA_TASK, taskRunning } from '../plan/move.js';
+import { taskRunning } from '../plan/move.js';
 import type { DatacenterRemovalReport } from '../report/model.js';
 import { must, type ConnectedRun } from '../run/operator-run.js';
 import { newReport, type ReportDraft } from '../run/report.js';
@@ -141,10 +141,7 @@ async function otherClusters(ctx: RemoveDcRun, dc: string): Promise<{ cluster: C
 
 /** K8ssandraTasks of the cluster that have not finished. */
 async function runningTasks(ctx: RemoveDcRun): Promise<string[]> {
-  const tasks = await listObjects(ctx.cp!.cluster.client, { ...K8SSANDRA_TASK, namespace: ctx.ref!.namespace }).catch((e) => {
-    if (e instanceof ApiError && e.status === 404) return [];
-    throw e;
-  });
+  const tasks = await listOrNone(ctx.cp!.cluster.client, { ...K8SSANDRA_TASK, namespace: ctx.ref!.namespace });
   return tasks.filter((t) => t.spec?.cluster?.name === ctx.ref!.name && taskRunning(t)).map((t) => t.metadata.name);
 }
 

@@ -1,39 +1,29 @@
 // The reads and writes of a control-plane move (the plan is src/plan/move.ts, the order src/flows/move-control-plane.ts).
 import { CONTROL_PLANE_ENV, OPERATOR_DEPLOYMENT, type Role } from '../manifests/operator-release.js';
-import {
-  CASSANDRA_TASK, K8SSANDRA_TASK, REPLICATED_SECRET, type ControlPlaneObjects, type DataPlaneObject,
-} from '../plan/move.js';
+import type { ControlPlaneObjects, DataPlaneObject } from '../plan/move.js';
 import { waitUntil } from '../util/wait.js';
 import { deploymentAvailable } from './apply.js';
-import { ApiError, type KubeClient } from './client.js';
-import { CASSANDRA_DATACENTER, CLIENT_CONFIG, K8SSANDRA_CLUSTER } from '../model/kinds.js';
+import type { KubeClient } from './client.js';
+import { CASSANDRA_DATACENTER, CASSANDRA_TASK, CLIENT_CONFIG, K8SSANDRA_CLUSTER, K8SSANDRA_TASK, REPLICATED_SECRET } from '../model/kinds.js';
 import type { KubeObject } from '../model/object.js';
-import { deleteObject, getObject, listObjects, objectPath } from './resources.js';
-
-/** A list that answers empty where the kind is not served (its CRD missing). */
-async function listOrNone(client: KubeClient, kind: { apiVersion: string; kind: string }, namespace?: string): Promise<KubeObject[]> {
-  return listObjects(client, { ...kind, namespace }).catch((e) => {
-    if (e instanceof ApiError && e.status === 404) return [];
-    throw e;
-  });
-}
+import { deleteObject, getObject, listObjects, listOrNone, objectPath } from './resources.js';
 
 /** What a control plane holds for its K8ssandraClusters in the operator namespace (no Secret). */
 export async function readControlPlaneObjects(client: KubeClient, namespace: string): Promise<ControlPlaneObjects> {
   const [k8ssandraClusters, replicatedSecrets, k8ssandraTasks, clientConfigs] = await Promise.all([
-    listOrNone(client, K8SSANDRA_CLUSTER, namespace), listOrNone(client, REPLICATED_SECRET, namespace),
-    listOrNone(client, K8SSANDRA_TASK, namespace), listOrNone(client, CLIENT_CONFIG, namespace),
+    listOrNone(client, { ...K8SSANDRA_CLUSTER, namespace }), listOrNone(client, { ...REPLICATED_SECRET, namespace }),
+    listOrNone(client, { ...K8SSANDRA_TASK, namespace }), listOrNone(client, { ...CLIENT_CONFIG, namespace }),
   ]);
   return { k8ssandraClusters, replicatedSecrets, k8ssandraTasks,
     clientConfigs: clientConfigs.map((c) => ({ name: c.metadata.name, contextName: c.spec?.contextName || c.metadata.name })) };
 }
 
 /** The Secrets of the namespace: read to pick those a move takes along; nothing of them is ever printed. */
-export const readSecrets = (client: KubeClient, namespace: string) => listOrNone(client, { apiVersion: 'v1', kind: 'Secret' }, namespace);
+export const readSecrets = (client: KubeClient, namespace: string) => listOrNone(client, { apiVersion: 'v1', kind: 'Secret', namespace });
 
 /** CassandraDatacenters and CassandraTasks of one cluster, in the namespace. */
 export async function readDataPlane(client: KubeClient, namespace: string): Promise<{ datacenters: DataPlaneObject[]; tasks: DataPlaneObject[] }> {
-  const [dcs, tasks] = await Promise.all([listOrNone(client, CASSANDRA_DATACENTER, namespace), listOrNone(client, CASSANDRA_TASK, namespace)]);
+  const [dcs, tasks] = await Promise.all([listOrNone(client, { ...CASSANDRA_DATACENTER, namespace }), listOrNone(client, { ...CASSANDRA_TASK, namespace })]);
   const context = client.context;
   return { datacenters: dcs.map((object) => ({ context, object })), tasks: tasks.map((object) => ({ context, object })) };
 }

@@ -2,7 +2,7 @@ import { CLIENT_CONFIG } from '../model/kinds.js';
 import pLimit from 'p-limit';
 import { ApiError, type KubeClient } from './client.js';
 import { refOf, type KubeObject } from '../model/object.js';
-import { deleteObject, getObject, listObjects } from './resources.js';
+import { deleteObject, getObject, listObjects, listOrNone } from './resources.js';
 import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import type { ClusterUse, LocalDatacenter } from '../plan/in-use.js';
 import { CONTEXT_ANNOTATION, CONTROL_PLANE_SA, dataPlaneAccessObjects, TOKEN_SECRET_LABEL } from '../registration/objects.js';
@@ -18,8 +18,8 @@ export interface FoundRegistration { context: string; clientConfig: KubeObject; 
 
 /** The ClientConfigs of ours in the namespace (all of them, or those of `contexts`) and their Secrets. */
 export async function findRegistrations(client: KubeClient, namespace: string, contexts?: Set<string>): Promise<FoundRegistration[]> {
-  const ccs = await listObjects(client, { ...CLIENT_CONFIG, namespace }, { labelSelector: OUR_LABEL })
-    .catch((e) => { if (e instanceof ApiError && e.status === 404) return []; throw e; }); // no ClientConfig CRD: nothing registered
+  // No ClientConfig CRD: nothing registered.
+  const ccs = await listOrNone(client, { ...CLIENT_CONFIG, namespace }, { labelSelector: OUR_LABEL });
   const found = ccs.map((cc) => ({ context: cc.metadata.annotations?.[CONTEXT_ANNOTATION] ?? cc.spec?.contextName ?? cc.metadata.name, clientConfig: cc }))
     .filter((r) => !contexts || contexts.has(r.context));
   return Promise.all(found.map(async (r) => {
@@ -48,18 +48,16 @@ export async function findInstalled(client: KubeClient, namespace: string, relea
   return [...registrations.flatMap((r) => (r.secret ? [r.clientConfig, r.secret] : [r.clientConfig])), ...tokenSecrets, ...live.filter((o): o is KubeObject => !!o)];
 }
 
-const notServedIsNone = (e: unknown) => { if (e instanceof ApiError && e.status === 404) return [] as KubeObject[]; throw e; };
-
 /**
  * The K8ssandraClusters a control-plane operator reconciles: in every namespace when it is cluster-scoped
  * (or its scope is unknown), else in the namespace it watches (its own). A user who may not list them
  * cluster-wide gets those of the namespace. None when the CRD is not served.
  */
 export async function findK8ssandraClusters(client: KubeClient, namespace: string, clusterScoped: boolean): Promise<ClusterUse[]> {
-  const inNamespace = () => listObjects(client, { ...K8SSANDRA_CLUSTER, namespace });
+  const inNamespace = () => listOrNone(client, { ...K8SSANDRA_CLUSTER, namespace });
   const items = await (clusterScoped
-    ? listObjects(client, K8SSANDRA_CLUSTER).catch((e) => { if (e instanceof ApiError && e.status === 403) return inNamespace(); throw e; })
-    : inNamespace()).catch(notServedIsNone);
+    ? listOrNone(client, K8SSANDRA_CLUSTER).catch((e) => { if (e instanceof ApiError && e.status === 403) return inNamespace(); throw e; })
+    : inNamespace());
   return items.map((k) => ({ namespace: k.metadata.namespace!, name: k.metadata.name,
     datacenters: ((k.spec?.cassandra?.datacenters ?? []) as { metadata?: { name?: string }; k8sContext?: string }[])
       .map((d) => ({ name: d.metadata?.name ?? '', k8sContext: d.k8sContext ?? '' })) }));
@@ -67,7 +65,7 @@ export async function findK8ssandraClusters(client: KubeClient, namespace: strin
 
 /** The CassandraDatacenters a cluster runs (every namespace), each with the K8ssandraCluster its operator labels name. */
 export async function findLocalDatacenters(client: KubeClient): Promise<LocalDatacenter[]> {
-  const items = await listObjects(client, CASSANDRA_DATACENTER).catch(notServedIsNone);
+  const items = await listOrNone(client, CASSANDRA_DATACENTER);
   return items.map((d) => {
     // Labels the control-plane operator puts on what it creates (older releases: k8ssandra.io/cluster only).
     const l = d.metadata.labels ?? {};
@@ -82,8 +80,7 @@ export async function customResourcesOf(client: KubeClient, crds: KubeObject[]):
   const lists = await Promise.all(crds.map(async (crd) => {
     const version = (crd.spec.versions as { name: string; storage?: boolean }[]).find((v) => v.storage)?.name ?? crd.spec.versions[0].name;
     // Only "not served" counts as none: any other failure must stop a deletion that could lose data.
-    const items = await listObjects(client, { apiVersion: `${crd.spec.group}/${version}`, kind: crd.spec.names.kind })
-      .catch((e) => { if (e instanceof ApiError && e.status === 404) return []; throw e; });
+    const items = await listOrNone(client, { apiVersion: `${crd.spec.group}/${version}`, kind: crd.spec.names.kind });
     return items.map((i) => `${crd.spec.names.kind} ${i.metadata.namespace ? i.metadata.namespace + '/' : ''}${i.metadata.name}`);
   }));
   return lists.flat();

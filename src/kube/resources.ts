@@ -94,6 +94,15 @@ export async function listObjects<T = KubeObject>(client: KubeClient, ref: { api
   return items;
 }
 
+/** listObjects, answering none where the kind is not served (its CRD missing); any other failure still throws. */
+export async function listOrNone<T = KubeObject>(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string },
+  query: Parameters<typeof listObjects>[2] = {}): Promise<T[]> {
+  return listObjects<T>(client, ref, query).catch((e) => {
+    if (e instanceof ApiError && e.status === 404) return [];
+    throw e;
+  });
+}
+
 export async function deleteObject(client: KubeClient, ref: { apiVersion: string; kind: string; namespace?: string; name: string },
   opts: { propagation?: 'Background' | 'Foreground' | 'Orphan'; gracePeriodSeconds?: number; dryRun?: boolean; uid?: string } = {}): Promise<boolean> {
   try {

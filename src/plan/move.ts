@@ -7,11 +7,6 @@ import { clusterNotReadyReasons, datacenterProgress, REBUILD_DC_ANNOTATION } fro
 /** The operator's finalizers: removed by us only once no operator runs as control plane in that cluster. */
 export const K8SSANDRA_CLUSTER_FINALIZER = 'k8ssandracluster.k8ssandra.io/finalizer';
 
-/** The kinds a move carries, in the order they are written in the new control plane. */
-export const REPLICATED_SECRET = { apiVersion: 'replication.k8ssandra.io/v1alpha1', kind: 'ReplicatedSecret' } as const;
-export const K8SSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'K8ssandraTask' } as const;
-export const CASSANDRA_TASK = { apiVersion: 'control.k8ssandra.io/v1alpha1', kind: 'CassandraTask' } as const;
-
 /** A K8ssandraTask or CassandraTask that has not finished. */
 export const taskRunning = (t: KubeObject): boolean => !t.status?.completionTime;
 
