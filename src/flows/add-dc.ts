@@ -13,7 +13,7 @@ import {
   validateObjectName, type AddDcRequest, type DatacenterPlan,
 } from '../plan/datacenter.js';
 import type { DatacenterReport } from '../report/model.js';
-import { must, type OperatorRun } from '../run/operator-run.js';
+import { must } from '../run/operator-run.js';
 import type { ReportDraft } from '../run/report.js';
 import { runSteps, type Step } from '../run/steps.js';
 import { newTarget, type Target } from '../run/target.js';

@@ -7,7 +7,7 @@ import { deleteObject, getObject } from '../kube/resources.js';
 import { installRecordObject, type InstallRecord } from '../plan/install-record.js';
 import { describeInstaller, foreignHint, installedBy } from '../plan/installed-by.js';
 import { hasChanges, plannedActions, summarizePlan, upgradeStages, type ClusterUpgradePlan, type StageName } from '../plan/upgrade.js';
-import { downgradeRisks, versionDirection } from '../plan/version-change.js';
+import { downgradeRisks } from '../plan/version-change.js';
 import type { ClusterFlowOptions } from '../run/flow-options.js';
 import { forEachCluster } from '../run/fan-out.js';
 import { connectedRun, must, type OperatorRun } from '../run/operator-run.js';

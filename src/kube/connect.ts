@@ -2,7 +2,7 @@ import { createClient, type KubeClient } from './client.js';
 import { ExecPlugins } from './exec-plugin.js';
 import { inClusterKubeconfig } from './in-cluster.js';
 import { kubeconfigFiles, loadKubeconfig, resolveContexts, type MergedKubeconfig, type ResolvedContext } from './kubeconfig.js';
-import { CliError, describe, usageError } from '../errors.js';
+import { describe } from '../errors.js';
 
 export interface Cluster { ctx: ResolvedContext; client: KubeClient }
 

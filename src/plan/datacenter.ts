@@ -1,4 +1,3 @@
-import { CASSANDRA_DATACENTER, K8SSANDRA_CLUSTER } from '../model/kinds.js';
 import { isDeepStrictEqual } from 'node:util';
 import { CliError, usageError } from '../errors.js';
 import type { KubeObject } from '../model/object.js';

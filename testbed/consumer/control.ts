@@ -1,11 +1,9 @@
 // Starting and stopping the bed's control-plane consumer: one supervisor (run.ts) per bed, detached,
 // its PID in .testbed/consumer/supervisor.pid, its events in .testbed/consumer/events.jsonl. Used by
 // `npm run testbed -- consumer start|stop|events` and by the tests' helper (test/helpers/consumer.ts).
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { kubeconfigPath, repoRoot, stateDir, testbedDir } from '../paths.js';
+import { kubeconfigPath, stateDir, testbedDir } from '../paths.js';
 import { recordedPid, startDetached, stopRecorded } from '../processes.js';
 
 export const DEFAULT_NAMESPACE = 'k8ssandra-operator';
