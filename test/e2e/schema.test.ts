@@ -3,7 +3,7 @@ import path from 'node:path';
 import { Ajv } from 'ajv';
 import { parse } from 'yaml';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { clearOperatorObjects } from '../helpers/bed.js';
+import { clearOperatorObjects } from '../helpers/uninstalled.js';
 import { bedInstallFlags, k8ssandra, operatorManifests, repoRoot } from '../helpers/cli.js';
 
 // Every command's machine-readable report validates against the JSON Schema shipped in schema/.

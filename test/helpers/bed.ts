@@ -2,7 +2,6 @@
 import { cpSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { execa } from 'execa';
 import { kubeCacheDir, kubeconfigPath, repoRoot, safetyCheckPath, testbedDir } from '../../testbed/paths.js';
 import { waitFor as bedWaitFor } from '../../testbed/wait.js';
@@ -77,22 +76,6 @@ export async function deleteObjects(context: string, objects: { apiVersion: stri
  */
 export function unlessNoSuchType(e: Error): void {
   if (!/the server doesn't have a resource type|no matches for kind/.test(e.message)) throw e;
-}
-
-/**
- * Removes the operator's objects (K8ssandraClusters, datacenters, tasks, replicated secrets) that earlier
- * files left in a namespace of each context, finalizers first: a move, for one, checks and carries them all.
- */
-export async function clearOperatorObjects(contexts: string[], namespace: string): Promise<void> {
-  for (const ctx of contexts) {
-    for (const kind of ['k8ssandraclusters', 'replicatedsecrets', 'k8ssandratasks', 'cassandradatacenters', 'cassandratasks']) {
-      const list = await kubectlJson(ctx, '-n', namespace, 'get', kind).catch(() => ({ items: [] }));
-      for (const o of list.items) {
-        if (o.metadata.finalizers?.length) await kubectl(ctx, '-n', namespace, 'patch', kind, o.metadata.name, '--type=json', '-p', '[{"op":"remove","path":"/metadata/finalizers"}]');
-        await kubectl(ctx, '-n', namespace, 'delete', kind, o.metadata.name, '--ignore-not-found', '--wait=false');
-      }
-    }
-  }
 }
 
 /** A name unique to this run, for namespaces and other objects tests create. */

@@ -46,6 +46,16 @@ async function removeCustomResources(ctx: string, crds: Obj[], namespace?: strin
   }));
 }
 
+/**
+ * The operator's custom resources that earlier files left in a namespace of each context (K8ssandraClusters,
+ * datacenters without status, tasks, replicated secrets), gone; the registrations (ClientConfigs) stay.
+ * A move, for one, checks and carries them all.
+ */
+export async function clearOperatorObjects(contexts: string[], namespace = NS): Promise<void> {
+  const crds = RELEASE_FILES.flatMap(releaseObjects).filter((x) => x.kind === 'CustomResourceDefinition' && x.spec?.names?.kind !== 'ClientConfig');
+  await Promise.all(contexts.map((ctx) => removeCustomResources(ctx, crds, namespace)));
+}
+
 export interface RemoveInstallOptions {
   /** Also remove cert-manager (the stand-in the tests install), so that the next install installs it. */
   certManager?: boolean;
