@@ -90,7 +90,7 @@ export function removalChecks(kc: KubeObject, dc: string, keyspaces: KeyspaceFac
   // What add-dc asks before a datacenter joins, a leaving one needs too.
   const why = clusterNotReadyReasons(kc);
   checks.push(why.length ? check('DC-REMOVE-CLUSTER-READY', 'fail', `K8ssandraCluster ${name} is not ready for a datacenter to leave: ${why.join('; ')}`,
-    { hint: 'wait until every datacenter is Ready (k8ssandra status), then run remove-dc again' })
+    { hint: 'wait until every datacenter is Ready and the operator reports no error (k8ssandra status), then run remove-dc again' })
     : check('DC-REMOVE-CLUSTER-READY', 'pass', `K8ssandraCluster ${name} is initialized and every datacenter is Ready`));
 
   const busy = [

@@ -42,6 +42,7 @@ describe('remove-dc refuses, changing nothing', () => {
     const check = (error: string) => removalChecks(kc({ status: { ...status, error } }), 'dc2', noKeyspaces, []).find((x) => x.id === 'DC-REMOVE-CLUSTER-READY')!;
     expect(check('None').status).toBe('pass');
     expect(check('failed to reconcile datacenter dc1\nmore').message).toMatch(/: the operator reports: failed to reconcile datacenter dc1$/);
+    expect(check('failed').hint).toMatch(/the operator reports no error \(k8ssandra status\)/);
   });
 
   it('another datacenter being decommissioned or rebuilt, or a task that runs', () => {
